@@ -1,0 +1,15 @@
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace hwb::cli {
+
+// Each adds one subcommand to the tool; the subcommand's callback does the work and throws
+// hwb::Error for anything a person must fix.
+void add_inspect_command(CLI::App& app);
+void add_forward_command(CLI::App& app);
+void add_selftest_command(CLI::App& app);
+
+}  // namespace hwb::cli

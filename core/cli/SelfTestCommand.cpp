@@ -1,0 +1,223 @@
+// `hyperformer selftest`: this build against transformers' reference outputs, on the CPU or a GPU.
+// It is how the CUDA path is tested on the GPU machine (no Qt there, so no Qt Test suite).
+#include <ATen/ATen.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/optim/adamw.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "core/cli/CliSupport.h"
+#include "core/cli/Commands.h"
+#include "core/data/SentencePieceTokenizer.h"
+#include "core/model/Autocast.h"
+#include "core/model/Generation.h"
+#include "core/model/T5Checkpoint.h"
+#include "core/util/Error.h"
+
+namespace hwb::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SelfTestOptions {
+  std::string device = "cpu";
+  std::string fixtures;
+};
+
+class Report {
+ public:
+  void check(bool ok, const std::string& name, const std::string& detail) {
+    std::cout << (ok ? "PASS " : "FAIL ") << name << ": " << detail << std::endl;
+    failures_ += ok ? 0 : 1;
+    ++checks_;
+  }
+  int failures() const { return failures_; }
+  int checks() const { return checks_; }
+
+ private:
+  int failures_ = 0;
+  int checks_ = 0;
+};
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw Error("Cannot read '" + p.string() + "'");
+  return nlohmann::json::parse(in);
+}
+
+at::Tensor ids_tensor(const nlohmann::json& rows, const c10::Device& device) {
+  std::vector<int64_t> flat;
+  for (const auto& row : rows) {
+    for (const auto& v : row) flat.push_back(v.get<int64_t>());
+  }
+  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(rows.size()), -1}).to(device);
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+double max_abs(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kCPU).to(at::kDouble) - b.to(at::kCPU).to(at::kDouble)).abs().max().item<double>();
+}
+
+// fp32 logits, loss and greedy output against transformers; with bf16 autocast, closeness.
+void check_reference(const fs::path& folder, const c10::Device& device, Report& report) {
+  const std::string name = folder.filename().string();
+  const nlohmann::json ref = read_json(folder / "reference.json");
+  T5Model model = load_t5(folder);
+  model->eval();
+  model->to(device);
+  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
+  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
+  const at::Tensor labels = ids_tensor(ref["labels"], device);
+  const auto shape = ref["logits_shape"].get<std::vector<int64_t>>();
+  const at::Tensor expected =
+      at::tensor(ref["logits"].get<std::vector<float>>(), at::kFloat).view(shape);
+
+  at::NoGradGuard no_grad;
+  const Seq2SeqOutput out = model->forward(ids, mask, labels);
+  const double diff = max_abs(out.logits, expected);
+  report.check(diff < 1e-4, name + " fp32 logits", "max |diff| " + fmt(diff) + " (limit 1e-4)");
+  const double loss_diff = std::abs(out.loss.item<double>() - ref["loss"].get<double>());
+  report.check(loss_diff < 1e-4, name + " fp32 loss", "|diff| " + fmt(loss_diff));
+
+  GenerateOptions gen;
+  gen.max_new_tokens = ref["max_new_tokens"].get<int64_t>();
+  const at::Tensor greedy = greedy_generate(model, ids, mask, gen).to(at::kCPU);
+  report.check(at::equal(greedy, ids_tensor(ref["greedy"], c10::kCPU)), name + " greedy",
+               "cached greedy output equals transformers' generate");
+  gen.use_cache = false;
+  report.check(at::equal(greedy_generate(model, ids, mask, gen).to(at::kCPU), greedy),
+               name + " greedy cache", "with and without the key/value cache agree");
+
+  if (device.is_cuda()) {
+    CudaAutocastGuard autocast(true);
+    const Seq2SeqOutput bf = model->forward(ids, mask, labels);
+    const double scale = expected.abs().max().item<double>();
+    const double bf_diff = max_abs(bf.logits, expected);
+    report.check(bf_diff < 0.05 * scale, name + " bf16 autocast logits",
+                 "max |diff| " + fmt(bf_diff) + " of max |logit| " + fmt(scale));
+    const double bf_loss = bf.loss.item<double>();
+    report.check(std::abs(bf_loss - ref["loss"].get<double>()) < 0.02 * ref["loss"].get<double>(),
+                 name + " bf16 autocast loss", fmt(bf_loss) + " vs " + fmt(ref["loss"].get<double>()));
+  }
+}
+
+// Gradients of one loss on the CPU and on `device` (fp32) agree.
+void check_backward_parity(const fs::path& folder, const c10::Device& device, Report& report) {
+  const nlohmann::json ref = read_json(folder / "reference.json");
+  auto grads_on = [&](const c10::Device& d) {
+    T5Model model = load_t5(folder);
+    model->eval();  // no dropout: both devices compute the same function
+    model->to(d);
+    const Seq2SeqOutput out = model->forward(ids_tensor(ref["input_ids"], d),
+                                             ids_tensor(ref["attention_mask"], d),
+                                             ids_tensor(ref["labels"], d));
+    out.loss.backward();
+    std::map<std::string, at::Tensor> grads;
+    for (const auto& p : model->named_parameters()) grads[p.key()] = p.value().grad().to(at::kCPU);
+    return grads;
+  };
+  const auto cpu = grads_on(c10::kCPU);
+  const auto gpu = grads_on(device);
+  double worst = 0;
+  std::string worst_name;
+  for (const auto& [name, g] : cpu) {
+    const double scale = std::max(1e-3, g.abs().max().item<double>());
+    const double rel = max_abs(g, gpu.at(name)) / scale;
+    if (rel > worst) {
+      worst = rel;
+      worst_name = name;
+    }
+  }
+  report.check(worst < 1e-3, folder.filename().string() + " backward cpu vs " + device.str(),
+               "worst relative gradient difference " + fmt(worst) + " (" + worst_name + ")");
+}
+
+// A few AdamW steps on one batch must drive the loss down: training works on this device, with
+// bf16 autocast on CUDA.
+void check_training(const fs::path& folder, const c10::Device& device, Report& report) {
+  const nlohmann::json ref = read_json(folder / "reference.json");
+  T5Model model = load_t5(folder);
+  model->train();
+  model->to(device);
+  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(3e-3).weight_decay(0.0));
+  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
+  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
+  const at::Tensor labels = ids_tensor(ref["labels"], device);
+  double first = 0, last = 0;
+  for (int step = 0; step < 60; ++step) {
+    CudaAutocastGuard autocast(device.is_cuda());
+    opt.zero_grad();
+    const at::Tensor loss = model->forward(ids, mask, labels).loss;
+    loss.backward();
+    opt.step();
+    last = loss.item<double>();
+    if (step == 0) first = last;
+  }
+  report.check(std::isfinite(last) && last < 0.5 * first,
+               folder.filename().string() + " training" + (device.is_cuda() ? " (bf16)" : ""),
+               "loss " + fmt(first) + " -> " + fmt(last) + " in 60 AdamW steps");
+}
+
+void check_tokenizer(const fs::path& reference, Report& report) {
+  const nlohmann::json ref = read_json(reference);
+  const auto tokenizer = SentencePieceTokenizer::load_t5();
+  int equal = 0, rows = 0;
+  for (const auto& row : ref["rows"]) {
+    ++rows;
+    equal += tokenizer->encode(row["text"].get<std::string>()) ==
+             row["ids"].get<std::vector<int64_t>>();
+  }
+  report.check(equal == rows, "tokenizer",
+               std::to_string(equal) + "/" + std::to_string(rows) +
+                   " sentences tokenised exactly as transformers' T5Tokenizer");
+}
+
+int run_selftest(const SelfTestOptions& o) {
+  const c10::Device device = parse_device(o.device);
+  const fs::path fixtures = o.fixtures.empty() ? default_fixture_dir() : fs::path(o.fixtures);
+  if (!fs::is_directory(fixtures / "t5")) {
+    throw Error("No reference fixtures in '" + fixtures.string() +
+                "': pass --fixtures with the tests/fixtures folder of a source checkout");
+  }
+  std::vector<fs::path> folders;
+  for (const auto& e : fs::directory_iterator(fixtures / "t5")) {
+    if (fs::exists(e.path() / "reference.json")) folders.push_back(e.path());
+  }
+  std::sort(folders.begin(), folders.end());
+  std::cout << "selftest on " << device.str() << " with " << folders.size()
+            << " reference models from " << fixtures.string() << std::endl;
+  Report report;
+  for (const fs::path& folder : folders) check_reference(folder, device, report);
+  if (device.is_cuda() && !folders.empty()) check_backward_parity(folders.front(), device, report);
+  if (!folders.empty()) check_training(folders.front(), device, report);
+  if (fs::exists(fixtures / "tokenizer" / "t5_reference.json")) {
+    check_tokenizer(fixtures / "tokenizer" / "t5_reference.json", report);
+  }
+  std::cout << (report.failures() ? "FAILED " : "OK ") << report.checks() - report.failures()
+            << "/" << report.checks() << " checks passed" << std::endl;
+  return report.failures() ? 1 : 0;
+}
+
+}  // namespace
+
+void add_selftest_command(CLI::App& app) {
+  auto o = std::make_shared<SelfTestOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "selftest",
+      "Check this build against transformers' outputs: T5 logits, loss, greedy decoding, the "
+      "tokenizer; on CUDA also CPU-vs-GPU gradients and bf16 autocast training");
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--fixtures", o->fixtures, "tests/fixtures folder (default: the source tree's)");
+  cmd->callback([o] {
+    if (const int rc = run_selftest(*o); rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace hwb::cli

@@ -1,0 +1,41 @@
+// hyperformer: the headless command line of Hyperformer Workbench. Links no Qt, so it builds and
+// runs on a GPU server; it writes the same files the workbench reads.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "core/cli/Commands.h"
+#include "core/util/Error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Hyperformer Workbench command line: inspect T5 checkpoints, run them, and check this build "
+      "against transformers' reference outputs.",
+      "hyperformer"};
+  app.set_version_flag("--version", std::string("hyperformer ") + HWB_CLI_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  hyperformer inspect --model ~/models/t5-small\n"
+      "  hyperformer forward --model ~/models/t5-small --text \"sst2 sentence: a gem\" "
+      "--target 1\n"
+      "  hyperformer forward --model builtin:tiny --ids 13,57,1 --json\n"
+      "  hyperformer selftest --device cuda");
+  hwb::cli::add_inspect_command(app);
+  hwb::cli::add_forward_command(app);
+  hwb::cli::add_selftest_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hwb::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // LibTorch's own errors (c10::Error) carry a C++ backtrace; the first line is the reason.
+    std::string what = e.what();
+    std::cerr << "error: " << what.substr(0, what.find('\n')) << "\n";
+    return 1;
+  }
+  return 0;
+}
