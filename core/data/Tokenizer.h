@@ -20,7 +20,8 @@ class Tokenizer {
 
   // Ids of `text`, with EOS appended when `add_eos` (T5's tokenizer always appends it).
   virtual std::vector<int64_t> encode(std::string_view text, bool add_eos = true) const = 0;
-  // Text of `ids`; pad, EOS and (when skip_special) sentinel ids are dropped.
+  // Text of `ids`; pad and EOS are dropped, and with skip_special also <unk> and the sentinels
+  // (transformers' decode(ids, skip_special_tokens=True)).
   virtual std::string decode(std::span<const int64_t> ids, bool skip_special = true) const = 0;
   // The piece of one id ("▁Hello", "</s>", "<extra_id_0>").
   virtual std::string id_to_piece(int64_t id) const = 0;
