@@ -122,7 +122,7 @@ class TestT5Parity : public QObject {
     opts.dtype = at::kBFloat16;
     T5Model model = load_t5(fixture("v11_untied_bf16_sharded"), opts);
     QCOMPARE(model->shared->weight.scalar_type(), at::kBFloat16);
-    SafetensorsFile shard(fixture("v11_untied_bf16_sharded") / "model-00001-of-00003.safetensors");
+    SafetensorsFile shard(fixture("v11_untied_bf16_sharded") / "model-00001-of-00004.safetensors");
     const std::string name = shard.entries().begin()->first;
     QVERIFY(at::equal(model->named_parameters()[name], shard.load(name, at::kBFloat16)));
   }
@@ -136,9 +136,9 @@ class TestT5Parity : public QObject {
     QVERIFY(throws_with([&] { load_t5(tmp("noweights")); },
                         {"noweights", "model.safetensors"}));
     copy_folder(fixture("v11_untied_bf16_sharded"), tmp("noshard"));
-    fs::remove(tmp("noshard") / "model-00002-of-00003.safetensors");
+    fs::remove(tmp("noshard") / "model-00002-of-00004.safetensors");
     QVERIFY(throws_with([&] { load_t5(tmp("noshard")); },
-                        {"model-00002-of-00003.safetensors", "missing"}));
+                        {"model-00002-of-00004.safetensors", "missing"}));
   }
 
   void unknown_feed_forward_proj_is_refused() {
@@ -174,6 +174,25 @@ class TestT5Parity : public QObject {
                         {"missing (1)", "decoder.block.1.layer.2.layer_norm.weight",
                          "unexpected (1)", "decoder.block.9.extra.weight"},
                         &message));
+  }
+
+  void embedding_copies_must_equal_shared() {
+    // Older files carry encoder/decoder.embed_tokens copies of shared.weight: equal copies load,
+    // a copy that differs would silently change the model and is refused.
+    SafetensorsFile st(fixture("v11_untied_f32") / "model.safetensors");
+    auto write_with_copy = [&](const std::string& folder, double offset) {
+      copy_folder(fixture("v11_untied_f32"), tmp(folder));
+      std::vector<std::pair<std::string, at::Tensor>> tensors;
+      for (const auto& [name, e] : st.entries()) tensors.emplace_back(name, st.load(name));
+      tensors.emplace_back("encoder.embed_tokens.weight", st.load("shared.weight") + offset);
+      write_safetensors(tmp(folder) / "model.safetensors", tensors);
+    };
+    write_with_copy("same_embeds", 0.0);
+    T5Model model = load_t5(tmp("same_embeds"));
+    QVERIFY(at::equal(model->shared->weight, st.load("shared.weight")));
+    write_with_copy("other_embeds", 1.0);
+    QVERIFY(throws_with([&] { load_t5(tmp("other_embeds")); },
+                        {"encoder.embed_tokens.weight", "differs from shared.weight"}));
   }
 
   void corrupt_safetensors_is_refused() {

@@ -1,46 +1,11 @@
 #include "core/cli/CliSupport.h"
 
-#include <ATen/Context.h>
-
 #include <sstream>
 
-#include "core/model/T5Checkpoint.h"
 #include "core/util/Error.h"
 #include "core/util/Paths.h"
 
 namespace hwb::cli {
-
-c10::Device parse_device(const std::string& text) {
-  c10::Device device(c10::kCPU);
-  try {
-    device = c10::Device(text);
-  } catch (const std::exception&) {
-    throw Error("Unknown device '" + text + "': use cpu, cuda or cuda:N");
-  }
-  if (device.is_cuda()) {
-    if (!at::hasCUDA()) {
-      throw Error("Device '" + text +
-                  "' asked for, but this build of LibTorch has no CUDA or no GPU is visible: "
-                  "use --device cpu, or run on a machine with an NVIDIA GPU and CUDA LibTorch");
-    }
-    if (device.has_index() && device.index() >= static_cast<int>(at::getNumGPUs())) {
-      throw Error("Device '" + text + "' does not exist: " + std::to_string(at::getNumGPUs()) +
-                  " GPU(s) visible");
-    }
-  } else if (!device.is_cpu()) {
-    throw Error("Unsupported device '" + text + "': use cpu or cuda");
-  }
-  return device;
-}
-
-T5Model open_model(const std::string& spec, uint64_t seed) {
-  if (spec == "builtin:tiny") {
-    T5Model model(T5Config::tiny());
-    model->init_weights(seed);
-    return model;
-  }
-  return load_t5(spec);
-}
 
 std::vector<int64_t> parse_ids(const std::string& text, const std::string& option) {
   std::vector<int64_t> ids;

@@ -12,6 +12,7 @@
 #include "core/cli/Commands.h"
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/Autocast.h"
+#include "core/model/DeviceSpec.h"
 #include "core/model/Generation.h"
 #include "core/model/T5Checkpoint.h"
 #include "core/util/Error.h"

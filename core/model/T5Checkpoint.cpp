@@ -80,13 +80,19 @@ T5Model load_t5(const fs::path& folder, const T5LoadOptions& options) {
 
   std::vector<std::string> unexpected, mis_shaped;
   std::set<std::string> loaded;
+  // Copies of the shared embedding that are skipped; checked to really be copies at the end.
+  std::vector<std::pair<std::string, at::Tensor>> duplicates;
   at::NoGradGuard no_grad;
   for (const fs::path& file : files) {
     SafetensorsFile st(file);
     const bool has_shared = st.contains("shared.weight");
     for (const auto& [stored_name, entry] : st.entries()) {
       const std::string name = canonical_t5_weight_name(stored_name, config, has_shared);
-      if (name.empty() || loaded.count(name)) continue;
+      if (name.empty()) {
+        duplicates.emplace_back(stored_name, st.load(stored_name, at::kFloat));
+        continue;
+      }
+      if (loaded.count(name)) continue;
       const auto it = params.find(name);
       if (it == params.end()) {
         unexpected.push_back(stored_name + " (in " + file.filename().string() + ")");
@@ -105,6 +111,16 @@ T5Model load_t5(const fs::path& folder, const T5LoadOptions& options) {
   for (const auto& [name, _] : params) {
     if (!loaded.count(name)) missing.push_back(name);
   }
+  if (params.count("shared.weight") && loaded.count("shared.weight")) {
+    for (const auto& [name, copy] : duplicates) {
+      if (!copy.sizes().equals(params.at("shared.weight").sizes()) ||
+          !at::equal(copy, params.at("shared.weight"))) {
+        mis_shaped.push_back(name + ": differs from shared.weight, but this T5 shares one " +
+                             "embedding (tie_word_embeddings " +
+                             (config.tie_word_embeddings ? "true" : "false") + ")");
+      }
+    }
+  }
   if (!missing.empty() || !unexpected.empty() || !mis_shaped.empty()) {
     std::string message = "The weights in '" + folder.string() + "' do not match its config.json:";
     auto list = [&](const char* title, const std::vector<std::string>& names) {
@@ -115,7 +131,7 @@ T5Model load_t5(const fs::path& folder, const T5LoadOptions& options) {
     };
     list("missing", missing);
     list("unexpected", unexpected);
-    list("wrong shape", mis_shaped);
+    list("wrong shape or value", mis_shaped);
     throw Error(message);
   }
   if (options.dtype != at::kFloat) model->to(options.dtype);
