@@ -30,3 +30,17 @@ c10::Device parse_device(const std::string& text) {
 }
 
 }  // namespace hwb
+
+namespace hwb {
+
+std::vector<std::string> available_devices() {
+  std::vector<std::string> devices{"cpu"};
+  if (at::hasCUDA()) {
+    for (int64_t i = 0; i < static_cast<int64_t>(at::getNumGPUs()); ++i) {
+      devices.push_back("cuda:" + std::to_string(i));
+    }
+  }
+  return devices;
+}
+
+}  // namespace hwb
