@@ -12,6 +12,7 @@
 #include "core/data/Batcher.h"
 #include "core/data/ContentHash.h"
 #include "core/data/GlueTasks.h"
+#include "core/data/SentencePieceTokenizer.h"
 #include "core/data/TaskLoader.h"
 #include "core/data/TokenizedCache.h"
 #include "core/data/TsvReader.h"
@@ -246,6 +247,31 @@ class TestDatasetCache : public QObject {
     const TaskDataset one = TaskDataset::build(examples, {}, tokenizer, 128, 8, 1);
     const TaskDataset four = TaskDataset::build(examples, {}, tokenizer, 128, 8, 4);
     expect_same(one, four);
+  }
+
+  void t5_tokenizer_through_the_data_path() {
+    // The real vocabulary on two workers gives exactly what encode() gives one text at a time.
+    const auto t5 = SentencePieceTokenizer::load_t5();
+    TaskLoadOptions options;
+    options.threads = 2;
+    TaskDefinition d = GlueTasks::definition("mnli", kGlue);
+    d.max_source_length = 12;
+    const LoadedTask task = TaskLoader(*t5, options).load(d);
+    const TaskDataset& train = *task.train.data;
+    for (std::size_t i = 0; i < train.size(); ++i) {
+      std::vector<std::int64_t> expected = t5->encode(train.source(i));
+      if (expected.size() > 12) {
+        expected.resize(12);
+        expected.back() = Tokenizer::kEosId;
+      }
+      const auto ids = train.source_ids(i);
+      QVERIFY(std::equal(ids.begin(), ids.end(), expected.begin(), expected.end()));
+      const std::vector<std::int64_t> target = t5->encode(train.target(i));
+      QVERIFY(std::ranges::equal(train.target_ids(i), target));
+    }
+    QCOMPARE(t5->decode(
+                 std::vector<std::int64_t>(train.target_ids(0).begin(), train.target_ids(0).end())),
+             std::string(train.target(0)));
   }
 
   void batches_pad_to_the_longest_member() {
