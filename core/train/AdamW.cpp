@@ -1,0 +1,93 @@
+#include "core/train/AdamW.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <map>
+
+#include "core/util/Error.h"
+
+namespace hwb {
+
+AdamW::AdamW(std::vector<std::pair<std::string, at::Tensor>> parameters, Options options)
+    : options_(options) {
+  for (auto& [name, p] : parameters) {
+    slots_.push_back({name, p, at::zeros_like(p, at::MemoryFormat::Preserve),
+                      at::zeros_like(p, at::MemoryFormat::Preserve)});
+  }
+}
+
+void AdamW::zero_grad() {
+  for (Slot& s : slots_) {
+    if (s.param.grad().defined()) s.param.mutable_grad() = at::Tensor();
+  }
+}
+
+at::Tensor AdamW::clip_grad_norm(double max_norm) {
+  std::vector<at::Tensor> norms;
+  for (const Slot& s : slots_) {
+    if (s.param.grad().defined()) norms.push_back(s.param.grad().detach().to(at::kFloat).norm());
+  }
+  if (norms.empty()) return at::zeros({});
+  const at::Tensor total = at::stack(norms).norm();
+  if (max_norm > 0) {
+    const at::Tensor coef = at::clamp_max(max_norm / (total + 1e-6), 1.0);
+    for (Slot& s : slots_) {
+      if (s.param.grad().defined()) s.param.mutable_grad().mul_(coef.to(s.param.grad().dtype()));
+    }
+  }
+  return total;
+}
+
+void AdamW::step(double lr) {
+  at::NoGradGuard no_grad;
+  ++steps_;
+  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(steps_));
+  const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(steps_));
+  const double step_size = lr / bias1;
+  const double bias2_sqrt = std::sqrt(bias2);
+  for (Slot& s : slots_) {
+    const at::Tensor& grad = s.param.grad();
+    if (!grad.defined()) continue;
+    if (options_.weight_decay != 0) s.param.mul_(1.0 - lr * options_.weight_decay);
+    s.exp_avg.mul_(options_.beta1).add_(grad, 1.0 - options_.beta1);
+    s.exp_avg_sq.mul_(options_.beta2).addcmul_(grad, grad, 1.0 - options_.beta2);
+    const at::Tensor denom = (s.exp_avg_sq.sqrt() / bias2_sqrt).add_(options_.eps);
+    s.param.addcdiv_(s.exp_avg, denom, -step_size);
+  }
+}
+
+std::vector<std::pair<std::string, at::Tensor>> AdamW::state() const {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const Slot& s : slots_) {
+    out.emplace_back(s.name + ".exp_avg", s.exp_avg);
+    out.emplace_back(s.name + ".exp_avg_sq", s.exp_avg_sq);
+  }
+  return out;
+}
+
+void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                       int64_t steps) {
+  std::map<std::string, at::Tensor> by_name(tensors.begin(), tensors.end());
+  std::vector<std::string> missing;
+  at::NoGradGuard no_grad;
+  for (Slot& s : slots_) {
+    for (auto [suffix, target] : {std::pair{".exp_avg", &s.exp_avg},
+                                  std::pair{".exp_avg_sq", &s.exp_avg_sq}}) {
+      const auto it = by_name.find(s.name + suffix);
+      if (it == by_name.end() || !it->second.sizes().equals(target->sizes())) {
+        missing.push_back(s.name + suffix);
+        continue;
+      }
+      target->copy_(it->second);
+    }
+  }
+  if (!missing.empty()) {
+    std::string message = "The checkpoint's optimiser state does not match the model:";
+    for (std::size_t i = 0; i < missing.size() && i < 10; ++i) message += "\n  " + missing[i];
+    throw Error(message);
+  }
+  steps_ = steps;
+}
+
+}  // namespace hwb

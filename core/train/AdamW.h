@@ -1,0 +1,50 @@
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hwb {
+
+// AdamW (decoupled weight decay, bias-corrected moments) over named parameters. Our own rather than
+// torch::optim's so that its state is plain named tensors: a checkpoint stores them in safetensors
+// the same way under LibTorch 1.13 and 2.x, and resume restores them exactly.
+class AdamW {
+ public:
+  struct Options {
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;
+  };
+
+  AdamW(std::vector<std::pair<std::string, at::Tensor>> parameters, Options options);
+
+  // One update with learning rate `lr` from the parameters' .grad(); parameters without a
+  // gradient are left alone.
+  void step(double lr);
+  void zero_grad();
+  int64_t steps_taken() const { return steps_; }
+
+  // Scales all gradients so their joint L2 norm is at most max_norm; returns the norm before
+  // scaling as a 0-dim tensor (no host synchronisation).
+  at::Tensor clip_grad_norm(double max_norm);
+
+  // "<name>.exp_avg" / "<name>.exp_avg_sq" for every parameter, for checkpoints.
+  std::vector<std::pair<std::string, at::Tensor>> state() const;
+  // Restores moments by those names and the step count; throws hwb::Error listing missing names.
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& tensors, int64_t steps);
+
+ private:
+  struct Slot {
+    std::string name;
+    at::Tensor param, exp_avg, exp_avg_sq;
+  };
+  std::vector<Slot> slots_;
+  Options options_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace hwb

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <vector>
+
+#include "core/data/TaskLoader.h"
+#include "core/train/TrainingObserver.h"
+
+namespace hwb {
+
+class PeftModel;
+class Tokenizer;
+
+struct EvaluationOptions {
+  int64_t batch_size = 64;
+  bool reference_average = false;  // the reference code's plain mean of metric values
+  bool bf16 = false;               // CUDA autocast
+};
+
+// Greedy generation on one split of every task (batches sorted by length), decoded and scored
+// with the task's metrics; the average is the run's score. `split`: "validation" or "test".
+EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks,
+                          const std::string& split, const Tokenizer& tokenizer,
+                          const c10::Device& device, const EvaluationOptions& options);
+
+}  // namespace hwb

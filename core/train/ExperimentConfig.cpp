@@ -1,0 +1,307 @@
+#include "core/train/ExperimentConfig.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "core/data/GlueTasks.h"
+#include "core/util/AtomicFileWriter.h"
+#include "core/util/Error.h"
+#include "core/util/JsonFields.h"
+
+namespace hwb {
+
+namespace {
+
+std::string join_problems(const std::string& title, const std::vector<std::string>& problems) {
+  std::string message = title;
+  for (const std::string& p : problems) message += "\n  " + p;
+  return message;
+}
+
+// A nested error message from PeftConfig / TaskDefinition, re-rooted at `path`.
+void add_nested(std::vector<std::string>& problems, const std::string& path, const std::string& what) {
+  problems.push_back(path + ": " + what);
+}
+
+}  // namespace
+
+std::vector<std::string> ExperimentConfig::task_names() const {
+  std::vector<std::string> names;
+  for (const ExperimentTask& t : tasks) names.push_back(t.name());
+  return names;
+}
+
+std::vector<std::string> ExperimentConfig::problems() const {
+  std::vector<std::string> p;
+  auto positive = [&](const char* path, double v) {
+    if (!(v > 0)) p.push_back(std::string(path) + ": must be positive, got " + std::to_string(v));
+  };
+  auto non_negative = [&](const char* path, double v) {
+    if (v < 0) p.push_back(std::string(path) + ": must not be negative, got " + std::to_string(v));
+  };
+  if (name.empty()) p.push_back("name: must not be empty");
+  if (backbone.empty()) p.push_back("backbone: give a T5 folder or builtin:tiny");
+
+  if (tasks.empty()) p.push_back("data.tasks: choose at least one task");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const ExperimentTask& t = tasks[i];
+    const std::string path = "data.tasks[" + std::to_string(i) + "]";
+    if (t.custom && !t.glue.empty()) {
+      p.push_back(path + ": give either a GLUE task name or a custom definition, not both");
+    } else if (!t.custom && !GlueTasks::contains(t.glue)) {
+      std::string known;
+      for (const auto& n : GlueTasks::names()) known += (known.empty() ? "" : ", ") + n;
+      p.push_back(path + ".glue: '" + t.glue + "' is not a GLUE task (" + known + ")");
+    } else if (t.custom) {
+      try {
+        t.custom->validate();
+      } catch (const std::exception& e) {
+        add_nested(p, path + ".custom", e.what());
+      }
+    }
+    if (!seen.insert(t.name()).second) p.push_back(path + ": task '" + t.name() + "' is listed twice");
+  }
+  if (glue_dir.empty()) p.push_back("data.glue_dir: give GLUE's folder or builtin:demo");
+  if (max_source_length < 8) p.push_back("data.max_source_length: must be at least 8");
+
+  positive("training.steps", static_cast<double>(steps));
+  positive("training.batch_size", static_cast<double>(batch_size));
+  positive("training.gradient_accumulation", static_cast<double>(gradient_accumulation));
+  positive("training.learning_rate", learning_rate);
+  non_negative("training.warmup_steps", static_cast<double>(warmup_steps));
+  if (warmup_steps >= steps && steps > 0) {
+    p.push_back("training.warmup_steps: must be fewer than training.steps (" +
+                std::to_string(steps) + ")");
+  }
+  non_negative("training.weight_decay", weight_decay);
+  non_negative("training.max_grad_norm", max_grad_norm);
+  if (label_smoothing < 0 || label_smoothing >= 1) {
+    p.push_back("training.label_smoothing: must be in [0, 1), got " + std::to_string(label_smoothing));
+  }
+  positive("training.temperature", temperature);
+  positive("training.log_every", static_cast<double>(log_every));
+  positive("training.eval_every", static_cast<double>(eval_every));
+  positive("training.eval_batch_size", static_cast<double>(eval_batch_size));
+  non_negative("training.early_stopping_patience", static_cast<double>(early_stopping_patience));
+  if (device != "cpu" && device.rfind("cuda", 0) != 0) {
+    p.push_back("training.device: '" + device + "' is not cpu, cuda or cuda:N");
+  }
+  if (store.empty()) p.push_back("output.store: give the run store file (e.g. runs.db)");
+  if (checkpoint_dir.empty()) p.push_back("output.checkpoint_dir: give a folder for checkpoints");
+
+  PeftConfig with_tasks = peft;
+  with_tasks.tasks = task_names();
+  if (!with_tasks.tasks.empty() && seen.size() == tasks.size()) {
+    try {
+      with_tasks.validate();
+    } catch (const std::exception& e) {
+      add_nested(p, "variant", e.what());
+    }
+  }
+  return p;
+}
+
+void ExperimentConfig::validate() const {
+  const auto p = problems();
+  if (!p.empty()) throw Error(join_problems("The experiment '" + name + "' is not valid:", p));
+}
+
+nlohmann::json ExperimentConfig::to_json() const {
+  nlohmann::json variant = peft.to_json();
+  variant.erase("tasks");  // the data section names them
+  nlohmann::json task_list = nlohmann::json::array();
+  for (const ExperimentTask& t : tasks) {
+    nlohmann::json j;
+    if (t.custom) {
+      j["custom"] = t.custom->to_json();
+    } else {
+      j["glue"] = t.glue;
+    }
+    if (t.max_train) j["max_train"] = t.max_train;
+    if (t.max_validation) j["max_validation"] = t.max_validation;
+    if (t.max_test) j["max_test"] = t.max_test;
+    task_list.push_back(j);
+  }
+  return {
+      {"schema_version", kSchemaVersion},
+      {"name", name},
+      {"backbone", backbone},
+      {"variant", variant},
+      {"data",
+       {{"tasks", task_list},
+        {"glue_dir", glue_dir},
+        {"skip_bad_rows", skip_bad_rows},
+        {"reference_compatible", reference_compatible},
+        {"max_source_length", max_source_length},
+        {"data_seed", data_seed},
+        {"cache_dir", cache_dir}}},
+      {"training",
+       {{"device", device},
+        {"bf16", bf16},
+        {"steps", steps},
+        {"batch_size", batch_size},
+        {"gradient_accumulation", gradient_accumulation},
+        {"learning_rate", learning_rate},
+        {"warmup_steps", warmup_steps},
+        {"weight_decay", weight_decay},
+        {"max_grad_norm", max_grad_norm},
+        {"label_smoothing", label_smoothing},
+        {"temperature", temperature},
+        {"seed", seed},
+        {"log_every", log_every},
+        {"eval_every", eval_every},
+        {"eval_batch_size", eval_batch_size},
+        {"early_stopping_patience", early_stopping_patience}}},
+      {"output", {{"store", store}, {"checkpoint_dir", checkpoint_dir}}},
+  };
+}
+
+ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::string_view source) {
+  ExperimentConfig c;
+  std::vector<std::string> p;
+  JsonFields top(json, "", p);
+  int version = kSchemaVersion;
+  top.read("schema_version", version);
+  if (version > kSchemaVersion) {
+    p.push_back("schema_version: " + std::to_string(version) +
+                " is newer than this program reads (" + std::to_string(kSchemaVersion) +
+                "); update Hyperformer Workbench");
+  }
+  top.read("name", c.name);
+  top.read("backbone", c.backbone);
+  if (const nlohmann::json* variant = top.find("variant")) {
+    try {
+      c.peft = PeftConfig::from_json(*variant, "variant");
+    } catch (const std::exception& e) {
+      p.push_back(e.what());
+    }
+  }
+  if (const nlohmann::json* data = top.find("data")) {
+    JsonFields d(*data, "data", p);
+    if (const nlohmann::json* list = d.find("tasks")) {
+      if (!list->is_array()) {
+        p.push_back("data.tasks: expected a list of tasks");
+      } else {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const std::string path = "data.tasks[" + std::to_string(i) + "]";
+          ExperimentTask t;
+          const nlohmann::json& item = (*list)[i];
+          if (item.is_string()) {
+            t.glue = item.get<std::string>();  // shorthand: "sst2"
+          } else {
+            JsonFields tf(item, path, p);
+            tf.read("glue", t.glue);
+            if (const nlohmann::json* custom = tf.find("custom")) {
+              try {
+                t.custom = TaskDefinition::from_json(*custom);
+              } catch (const std::exception& e) {
+                p.push_back(path + ".custom: " + e.what());
+              }
+            }
+            tf.read("max_train", t.max_train);
+            tf.read("max_validation", t.max_validation);
+            tf.read("max_test", t.max_test);
+            tf.finish();
+          }
+          c.tasks.push_back(std::move(t));
+        }
+      }
+    }
+    d.read("glue_dir", c.glue_dir);
+    d.read("skip_bad_rows", c.skip_bad_rows);
+    d.read("reference_compatible", c.reference_compatible);
+    d.read("max_source_length", c.max_source_length);
+    d.read("data_seed", c.data_seed);
+    d.read("cache_dir", c.cache_dir);
+    d.finish();
+  }
+  if (const nlohmann::json* training = top.find("training")) {
+    JsonFields t(*training, "training", p);
+    t.read("device", c.device);
+    t.read("bf16", c.bf16);
+    t.read("steps", c.steps);
+    t.read("batch_size", c.batch_size);
+    t.read("gradient_accumulation", c.gradient_accumulation);
+    t.read("learning_rate", c.learning_rate);
+    t.read("warmup_steps", c.warmup_steps);
+    t.read("weight_decay", c.weight_decay);
+    t.read("max_grad_norm", c.max_grad_norm);
+    t.read("label_smoothing", c.label_smoothing);
+    t.read("temperature", c.temperature);
+    t.read("seed", c.seed);
+    t.read("log_every", c.log_every);
+    t.read("eval_every", c.eval_every);
+    t.read("eval_batch_size", c.eval_batch_size);
+    t.read("early_stopping_patience", c.early_stopping_patience);
+    t.finish();
+  }
+  if (const nlohmann::json* output = top.find("output")) {
+    JsonFields o(*output, "output", p);
+    o.read("store", c.store);
+    o.read("checkpoint_dir", c.checkpoint_dir);
+    o.finish();
+  }
+  top.finish();
+  if (p.empty()) {
+    const auto more = c.problems();
+    p.insert(p.end(), more.begin(), more.end());
+  }
+  if (!p.empty()) throw Error(join_problems(std::string(source) + " is not a valid experiment:", p));
+  return c;
+}
+
+ExperimentConfig ExperimentConfig::load(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error("Cannot read experiment config '" + file.string() + "'");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error("'" + file.string() + "' is not valid JSON: " + e.what());
+  }
+  return from_json(j, "'" + file.string() + "'");
+}
+
+void ExperimentConfig::save(const std::filesystem::path& file) const {
+  AtomicFileWriter out(file);
+  out.write(to_json().dump(2) + "\n");
+  out.commit();
+}
+
+ExperimentConfig ExperimentConfig::demo() {
+  ExperimentConfig c;
+  c.name = "demo";
+  c.backbone = std::string(kBuiltinTinyBackbone);
+  c.glue_dir = std::string(kBuiltinDemoData);
+  ExperimentTask sst2;
+  sst2.glue = "sst2";
+  ExperimentTask rte;
+  rte.glue = "rte";
+  c.tasks = {sst2, rte};
+  c.peft.variant = PeftVariant::kHyperformerPP;
+  c.peft.reduction_factor = 8;
+  c.peft.task_embedding_dim = 16;
+  c.peft.projector_hidden_dim = 32;
+  c.peft.projected_task_dim = 16;
+  // The tiny backbone is random: it must learn too, or the adapters sit on noise.
+  c.peft.train_backbone_matching = {"encoder.", "decoder.", "shared."};
+  c.max_source_length = 64;
+  c.steps = 1200;
+  c.batch_size = 32;
+  c.learning_rate = 1e-3;
+  c.warmup_steps = 100;
+  c.label_smoothing = 0.0;
+  c.temperature = 1.0;
+  c.log_every = 10;
+  c.eval_every = 200;
+  c.eval_batch_size = 128;
+  c.device = "cpu";
+  c.store = "demo-runs.db";
+  c.checkpoint_dir = "demo-checkpoints";
+  return c;
+}
+
+}  // namespace hwb

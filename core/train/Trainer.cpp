@@ -1,0 +1,321 @@
+#include "core/train/Trainer.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+#include "core/data/Batcher.h"
+#include "core/data/MultiTaskSampler.h"
+#include "core/data/SentencePieceTokenizer.h"
+#include "core/model/Autocast.h"
+#include "core/model/DeviceSpec.h"
+#include "core/model/T5Checkpoint.h"
+#include "core/peft/AdapterCheckpoint.h"
+#include "core/peft/PeftModel.h"
+#include "core/train/AdamW.h"
+#include "core/train/BatchTensors.h"
+#include "core/train/Evaluator.h"
+#include "core/train/ExperimentData.h"
+#include "core/train/LearningRateSchedule.h"
+#include "core/train/TrainingCheckpoint.h"
+#include "core/util/Error.h"
+
+namespace hwb {
+
+const char* to_string(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::kFinished: return "finished";
+    case RunOutcome::kStopped: return "stopped";
+    case RunOutcome::kEarlyStopped: return "finished";
+    case RunOutcome::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+void TrainingControl::request_stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+}
+
+void TrainingControl::set_paused(bool paused) {
+  {
+    std::lock_guard lock(mutex_);
+    paused_ = paused;
+  }
+  changed_.notify_all();
+}
+
+void TrainingControl::wait_while_paused() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !paused_.load() || stop_.load(); });
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int64_t resident_memory_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+}
+
+T5Model build_backbone(const ExperimentConfig& c) {
+  if (c.backbone == ExperimentConfig::kBuiltinTinyBackbone) {
+    T5Model model(T5Config::tiny());
+    model->init_weights(c.seed);
+    return model;
+  }
+  return load_t5(c.backbone);
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  ExperimentConfig config;
+  TrainerSetup setup;
+  std::vector<std::shared_ptr<TrainingObserver>> observers;
+  TrainingControl& control;
+  std::string config_json;
+
+  c10::Device device = c10::kCPU;
+  bool bf16 = false;
+  std::unique_ptr<SentencePieceTokenizer> tokenizer;
+  std::vector<LoadedTask> tasks;
+  std::unique_ptr<PeftModel> model;
+  std::unique_ptr<AdamW> optimizer;
+  std::unique_ptr<MultiTaskSampler> sampler;
+  TrainingState state;
+
+  template <typename F>
+  void notify(F&& f) {
+    for (auto& o : observers) f(*o);
+  }
+  void log(const std::string& level, const std::string& message) {
+    notify([&](TrainingObserver& o) { o.on_log(level, message); });
+  }
+
+  void prepare() {
+    device = parse_device(config.device);
+    bf16 = config.bf16 && device.is_cuda();
+    tokenizer = SentencePieceTokenizer::load_t5();
+    tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
+    for (const LoadedTask& t : tasks) {
+      log("info", t.definition.name + ": " + std::to_string(t.train.size()) + " train, " +
+                      std::to_string(t.validation.size()) + " validation, " +
+                      std::to_string(t.test.size()) + " test examples");
+      if (t.skipped.count) {
+        log("warning", t.definition.name + ": " + std::to_string(t.skipped.count) +
+                           " bad rows skipped (first: " + t.skipped.messages.front() + ")");
+      }
+      for (const std::string& note : t.notes) log("info", t.definition.name + ": " + note);
+    }
+    PeftConfig peft = config.peft;
+    peft.tasks = config.task_names();
+    at::manual_seed(config.seed);
+    model = std::make_unique<PeftModel>(build_backbone(config), peft, config.seed);
+    model->to(device);
+    model->train();
+    AdamW::Options adam;
+    adam.weight_decay = config.weight_decay;
+    optimizer = std::make_unique<AdamW>(model->named_trainable_parameters(), adam);
+    std::vector<std::size_t> sizes;
+    for (const LoadedTask& t : tasks) sizes.push_back(t.train.size());
+    sampler = std::make_unique<MultiTaskSampler>(sizes, static_cast<std::size_t>(config.batch_size),
+                                                 config.temperature, config.seed);
+    if (setup.resume_from) {
+      state = load_training_checkpoint(*setup.resume_from, *model, *optimizer);
+      sampler->restore(state.sampler);
+      log("info", "resumed from step " + std::to_string(state.step) + " (" +
+                      setup.resume_from->string() + ")");
+    }
+  }
+
+  void save_checkpoint() {
+    state.sampler = sampler->state();
+    const auto file = setup.checkpoint_dir / "last.safetensors";
+    save_training_checkpoint(file, *model, *optimizer, state, config_json);
+    notify([&](TrainingObserver& o) { o.on_checkpoint(state.step, file.string(), state.best_score, false); });
+  }
+
+  // Evaluates, records, keeps the best adapters; returns true when early stopping says stop.
+  bool evaluate_and_record() {
+    EvaluationOptions options;
+    options.batch_size = config.eval_batch_size;
+    options.reference_average = config.reference_compatible;
+    options.bf16 = bf16;
+    EvaluationResult result = evaluate(*model, tasks, "validation", *tokenizer, device, options);
+    result.step = state.step;
+    const bool best = result.average > state.best_score;
+    if (best) {
+      state.best_score = result.average;
+      state.best_step = state.step;
+      state.evaluations_since_best = 0;
+      const auto file = setup.checkpoint_dir / "best.safetensors";
+      std::error_code ec;
+      std::filesystem::create_directories(setup.checkpoint_dir, ec);
+      save_adapters(*model, file, {{"step", std::to_string(state.step)},
+                                   {"score", std::to_string(result.average)}});
+      notify([&](TrainingObserver& o) { o.on_checkpoint(state.step, file.string(), result.average, true); });
+    } else {
+      ++state.evaluations_since_best;
+    }
+    notify([&](TrainingObserver& o) { o.on_evaluation(result, best); });
+    const WeightStatistics stats = WeightStatistics::of(*model);
+    notify([&](TrainingObserver& o) { o.on_weight_statistics(state.step, stats); });
+    std::string line = "step " + std::to_string(state.step) + ": average " +
+                       std::to_string(result.average);
+    for (const TaskEvaluation& t : result.tasks) line += ", " + t.task + " " + std::to_string(t.score);
+    log("info", line + (best ? " (best)" : ""));
+    return config.early_stopping_patience > 0 &&
+           state.evaluations_since_best >= config.early_stopping_patience;
+  }
+
+  RunOutcome loop() {
+    const int64_t start_step = state.step;
+    notify([&](TrainingObserver& o) { o.on_started(0, start_step); });
+    LossOptions loss_options;
+    loss_options.label_smoothing = config.label_smoothing;
+    loss_options.sum_over_tokens = config.reference_compatible;
+    const auto run_start = Clock::now();
+    const double elapsed_before = state.elapsed_seconds;
+    auto interval_start = Clock::now();
+    int64_t interval_examples = 0;
+    at::Tensor interval_loss = at::zeros({}, at::TensorOptions().device(device));
+    std::map<std::size_t, std::pair<at::Tensor, int64_t>> task_loss;  // sum, batches
+    int64_t interval_batches = 0;
+
+    while (state.step < config.steps) {
+      if (control.paused()) {
+        state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+        TrainingProgress p;
+        p.step = state.step;
+        p.total_steps = config.steps;
+        p.paused = true;
+        notify([&](TrainingObserver& o) { o.on_progress(p); });
+        control.wait_while_paused();
+        interval_start = Clock::now();
+      }
+      if (control.stop_requested()) {
+        save_checkpoint();
+        return RunOutcome::kStopped;
+      }
+      const int64_t step = state.step + 1;
+      const double lr = linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
+      optimizer->zero_grad();
+      for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
+        const TaskBatch tb = sampler->next();
+        const LoadedTask& task = tasks[tb.task];
+        std::vector<std::size_t> rows;
+        rows.reserve(tb.rows.size());
+        for (std::size_t r : tb.rows) rows.push_back(task.train.indices[r]);
+        const Batch batch = Batcher::make(*task.train.data, rows);
+        const BatchTensors t = to_tensors(batch, device);
+        // Dropout seeded by position in the run: a resumed run draws what the original would.
+        at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 + static_cast<uint64_t>(k));
+        at::Tensor loss;
+        {
+          CudaAutocastGuard autocast(bf16);
+          loss = model->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
+                                loss_options)
+                     .loss;
+        }
+        (loss / static_cast<double>(config.gradient_accumulation)).backward();
+        const at::Tensor detached = loss.detach();
+        interval_loss += detached;
+        auto& [sum, count] = task_loss[tb.task];
+        sum = sum.defined() ? sum + detached : detached;
+        ++count;
+        ++interval_batches;
+        interval_examples += batch.size;
+      }
+      const at::Tensor grad_norm = optimizer->clip_grad_norm(config.max_grad_norm);
+      optimizer->step(lr);
+      model->invalidate_generated();
+      state.step = step;
+
+      if (step % config.log_every == 0 || step == config.steps) {
+        // The one host synchronisation of a logging interval.
+        const double mean_loss = interval_loss.item<double>() / static_cast<double>(interval_batches);
+        if (!std::isfinite(mean_loss)) {
+          throw Error("The training loss became " + std::to_string(mean_loss) + " at step " +
+                      std::to_string(step) + ": lower training.learning_rate or enable clipping "
+                      "(training.max_grad_norm)");
+        }
+        const double interval = std::max(1e-9, seconds_since(interval_start));
+        const double examples_per_second = static_cast<double>(interval_examples) / interval;
+        state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+        std::vector<std::pair<std::string, double>> scalars = {
+            {"loss", mean_loss},
+            {"learning_rate", lr},
+            {"examples_per_second", examples_per_second},
+            {"grad_norm", grad_norm.item<double>()},
+            {"memory_bytes", static_cast<double>(resident_memory_bytes())}};
+        for (const auto& [task_index, sum_count] : task_loss) {
+          scalars.emplace_back("loss/" + tasks[task_index].definition.name,
+                               sum_count.first.item<double>() / static_cast<double>(sum_count.second));
+        }
+        notify([&](TrainingObserver& o) { o.on_scalars(step, state.elapsed_seconds, scalars); });
+        TrainingProgress p;
+        p.step = step;
+        p.total_steps = config.steps;
+        p.loss = mean_loss;
+        p.learning_rate = lr;
+        p.examples_per_second = examples_per_second;
+        const double steps_per_second = static_cast<double>(step - start_step) /
+                                        std::max(1e-9, seconds_since(run_start));
+        p.eta_seconds = static_cast<double>(config.steps - step) / std::max(1e-9, steps_per_second);
+        p.memory_bytes = resident_memory_bytes();
+        notify([&](TrainingObserver& o) { o.on_progress(p); });
+        interval_loss.zero_();
+        interval_batches = 0;
+        interval_examples = 0;
+        task_loss.clear();
+        interval_start = Clock::now();
+      }
+      if (step % config.eval_every == 0 || step == config.steps) {
+        const bool stop_early = evaluate_and_record();
+        save_checkpoint();
+        if (stop_early) {
+          log("info", "early stopping: no better average in " +
+                          std::to_string(config.early_stopping_patience) + " evaluations");
+          return RunOutcome::kEarlyStopped;
+        }
+        interval_start = Clock::now();
+      }
+    }
+    return RunOutcome::kFinished;
+  }
+};
+
+Trainer::Trainer(ExperimentConfig config, TrainerSetup setup,
+                 std::vector<std::shared_ptr<TrainingObserver>> observers, TrainingControl& control)
+    : impl_(std::make_unique<Impl>(Impl{std::move(config), std::move(setup), std::move(observers),
+                                        control})) {
+  impl_->config_json = impl_->config.to_json().dump();
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::step() const { return impl_->state.step; }
+
+RunOutcome Trainer::run() {
+  impl_->config.validate();
+  impl_->prepare();
+  return impl_->loop();
+}
+
+}  // namespace hwb
