@@ -1,6 +1,10 @@
 #include "core/peft/MultiTaskAdapterHook.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/DispatchKeySet.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
+
+#include <cstdint>
 
 #include "core/util/Error.h"
 
@@ -20,12 +24,26 @@ void MultiTaskAdapterHook::set_task(const std::string& task) {
   task_ = task;
 }
 
+namespace {
+
+// The weights are generated in the parameters' own precision even under autocast: they are
+// computed once per batch from a few small products, and bf16 would round every generated weight.
+TaskAdapters generate(PeftModule& module, const std::string& task) {
+  const c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  return module->task_adapters(task);
+}
+
+}  // namespace
+
 int64_t MultiTaskAdapterHook::parameter_version() const {
-  // Every in-place write bumps a tensor's version counter, so the sum moves on any change; the
-  // count of parameters moves it when a task is added; the epoch when invalidate() is called.
-  int64_t version = epoch_;
-  for (const at::Tensor& p : module_->parameters()) version += p._version() + 1;
-  return version;
+  // Every in-place write bumps a tensor's version counter; set_data (a move to another device)
+  // changes the storage; adding a task changes the count; invalidate() changes the epoch.
+  uint64_t h = static_cast<uint64_t>(epoch_);
+  for (const at::Tensor& p : module_->parameters()) {
+    h = h * 1000003u + static_cast<uint64_t>(p._version());
+    h = h * 1000003u + reinterpret_cast<uintptr_t>(p.data_ptr());
+  }
+  return static_cast<int64_t>(h >> 1);
 }
 
 const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
@@ -33,7 +51,7 @@ const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
   Entry& entry = cache_[task];
   if (entry.version != version) {
     at::NoGradGuard no_grad;
-    entry.adapters = module_->task_adapters(task);
+    entry.adapters = generate(module_, task);
     entry.version = version;
     ++generations_;
   }
@@ -42,7 +60,7 @@ const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
 
 const TaskAdapters& MultiTaskAdapterHook::fresh(const std::string& task, bool new_forward) {
   if (new_forward || live_task_ != task || live_.version != parameter_version()) {
-    live_.adapters = module_->task_adapters(task);
+    live_.adapters = generate(module_, task);
     live_.version = parameter_version();
     live_task_ = task;
     ++generations_;

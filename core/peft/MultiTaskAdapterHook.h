@@ -49,7 +49,7 @@ class MultiTaskAdapterHook : public AdapterHook {
     int64_t version = -1;
   };
 
-  // A number that changes whenever a PEFT parameter is modified in place or added.
+  // A fingerprint of the PEFT parameters: changes when one is modified in place, moved, or added.
   int64_t parameter_version() const;
   const TaskAdapters& cached(const std::string& task);
   const TaskAdapters& fresh(const std::string& task, bool new_forward);
