@@ -59,12 +59,11 @@ AdapterActivation parse_adapter_activation(std::string_view name) {
 }
 
 at::Tensor apply_adapter(const at::Tensor& y, const AdapterWeights& w, AdapterActivation act) {
-  // y: [..., d]
-  const bool reduced = y.scalar_type() == at::kHalf || y.scalar_type() == at::kBFloat16;
-  const auto type = reduced ? at::kFloat : y.scalar_type();
-  const at::Tensor x = y.to(type);
+  // y: [..., d]. Computed in y's dtype: layer_norm accumulates in fp32 for half types anyway,
+  // and upcasting the activations would add two full-size copies per site for nothing.
+  const auto type = y.scalar_type();
   const int64_t d = y.size(-1);
-  at::Tensor z = x;
+  at::Tensor z = y;
   if (w.pre_weight.defined()) {
     z = at::layer_norm(z, {d}, w.pre_weight.to(type), w.pre_bias.to(type), kAdapterLayerNormEps);
   }
@@ -73,7 +72,8 @@ at::Tensor apply_adapter(const at::Tensor& y, const AdapterWeights& w, AdapterAc
   if (w.post_weight.defined()) {
     z = at::layer_norm(z, {d}, w.post_weight.to(type), w.post_bias.to(type), kAdapterLayerNormEps);
   }
-  return (z + x).to(y.scalar_type());
+  // Under autocast z may come back in fp32 from layer_norm; the block continues in y's dtype.
+  return (z + y).to(type);
 }
 
 }  // namespace hwb

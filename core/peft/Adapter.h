@@ -62,7 +62,7 @@ struct TaskAdapters {
 inline constexpr double kAdapterLayerNormEps = 1e-5;
 
 // A(y) = LN_post(U act(D LN_pre(y) + b_D) + b_U) + y  (METHOD.md section 2).
-// y: [..., d]; returns y's shape and dtype. Half-precision inputs are computed in fp32.
+// y: [..., d]; returns y's shape and dtype; weights are cast to y's dtype.
 at::Tensor apply_adapter(const at::Tensor& y, const AdapterWeights& w, AdapterActivation act);
 
 }  // namespace hwb

@@ -35,11 +35,15 @@ TaskAdapters generate(PeftModule& module, const std::string& task) {
 
 }  // namespace
 
-int64_t MultiTaskAdapterHook::parameter_version() const {
+int64_t MultiTaskAdapterHook::parameter_version() {
+  if (parameters_.empty() || parameters_tasks_ != module_->tasks().size()) {
+    parameters_ = module_->parameters();
+    parameters_tasks_ = module_->tasks().size();
+  }
   // Every in-place write bumps a tensor's version counter; set_data (a move to another device)
   // changes the storage; adding a task changes the count; invalidate() changes the epoch.
-  uint64_t h = static_cast<uint64_t>(epoch_);
-  for (const at::Tensor& p : module_->parameters()) {
+  uint64_t h = static_cast<uint64_t>(epoch_) * 1000003u + parameters_.size();
+  for (const at::Tensor& p : parameters_) {
     h = h * 1000003u + static_cast<uint64_t>(p._version());
     h = h * 1000003u + reinterpret_cast<uintptr_t>(p.data_ptr());
   }
@@ -58,19 +62,17 @@ const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
   return entry.adapters;
 }
 
-const TaskAdapters& MultiTaskAdapterHook::fresh(const std::string& task, bool new_forward) {
-  if (new_forward || live_task_ != task || live_.version != parameter_version()) {
-    live_.adapters = generate(module_, task);
-    live_.version = parameter_version();
-    live_task_ = task;
-    ++generations_;
-  }
+const TaskAdapters& MultiTaskAdapterHook::generate_live(const std::string& task) {
+  live_.adapters = generate(module_, task);
+  live_.version = parameter_version();
+  ++generations_;
   return live_.adapters;
 }
 
 const TaskAdapters& MultiTaskAdapterHook::adapters(const std::string& task) {
   if (!at::GradMode::is_enabled()) return cached(task);
-  return fresh(task, /*new_forward=*/true);
+  current_ = nullptr;  // the live weights are replaced under a running pass
+  return generate_live(task);
 }
 
 at::Tensor MultiTaskAdapterHook::apply(const at::Tensor& y, StackKind stack, int64_t layer,
@@ -78,24 +80,39 @@ at::Tensor MultiTaskAdapterHook::apply(const at::Tensor& y, StackKind stack, int
   // y: [batch, seq, d_model]
   const int64_t index = module_->site_index(stack, layer, where);
   if (index < 0) return y;
+  // Block 0 starts every stack pass (an encoder call, a decoding step): the parameters are
+  // checked there, not at every site.
+  const bool pass_start = layer == 0;
+  const bool stale = !current_ || current_task_ != task_;
   if (!at::GradMode::is_enabled()) {
-    live_ = Entry{};  // a finished training forward's graph is not kept alive
-    live_task_.clear();
-    return apply_adapter(y, cached(task_).sites[index], activation_);
+    if (current_live_) live_ = Entry{};  // a finished training pass's graph is not kept alive
+    if (pass_start || stale || current_live_) {
+      current_ = &cached(task_);
+      current_live_ = false;
+      current_task_ = task_;
+    }
+  } else {
+    // The model's first site starts a forward pass: its weights need a graph of their own for
+    // this pass's backward, and each optimiser step changes them.
+    const bool new_forward = pass_start && where == SublayerKind::kSelfAttention &&
+                             stack == module_->sites().front().stack;
+    if (new_forward || stale || !current_live_ ||
+        (pass_start && live_.version != parameter_version())) {
+      current_ = &generate_live(task_);
+      current_live_ = true;
+      current_task_ = task_;
+    }
   }
-  // The first site in execution order (the first stack's block 0, self-attention) starts a new
-  // forward pass: its weights must carry a fresh graph for this pass's backward.
-  const AdapterSite& first = module_->sites().front();
-  const bool new_forward =
-      stack == first.stack && layer == 0 && where == SublayerKind::kSelfAttention;
-  return apply_adapter(y, fresh(task_, new_forward).sites[index], activation_);
+  return apply_adapter(y, current_->sites[static_cast<std::size_t>(index)], activation_);
 }
 
 void MultiTaskAdapterHook::invalidate() {
   ++epoch_;
   cache_.clear();
   live_ = Entry{};
-  live_task_.clear();
+  current_ = nullptr;
+  current_live_ = false;
+  parameters_.clear();
 }
 
 }  // namespace hwb

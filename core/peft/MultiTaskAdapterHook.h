@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/model/AdapterHook.h"
 #include "core/peft/Adapter.h"
@@ -50,16 +51,24 @@ class MultiTaskAdapterHook : public AdapterHook {
   };
 
   // A fingerprint of the PEFT parameters: changes when one is modified in place, moved, or added.
-  int64_t parameter_version() const;
+  int64_t parameter_version();
+  // The task's no-grad weights, regenerated when the fingerprint moved.
   const TaskAdapters& cached(const std::string& task);
-  const TaskAdapters& fresh(const std::string& task, bool new_forward);
+  // The task's weights generated now, with autograd.
+  const TaskAdapters& generate_live(const std::string& task);
 
   PeftModule module_;
   AdapterActivation activation_;
   std::string task_;
   std::map<std::string, Entry> cache_;  // no-grad generations, per task
   Entry live_;                          // the current forward's generation, with autograd
-  std::string live_task_;
+  // What the sites of the current stack pass use: checked at block 0 (where every encoder call
+  // and every decoding step starts), not at every site.
+  const TaskAdapters* current_ = nullptr;
+  bool current_live_ = false;
+  std::string current_task_;
+  std::vector<at::Tensor> parameters_;  // the module's, refreshed when a task is added
+  std::size_t parameters_tasks_ = 0;
   int64_t generations_ = 0;
   int64_t epoch_ = 0;  // bumped by invalidate()
 };
