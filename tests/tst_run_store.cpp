@@ -116,6 +116,12 @@ class TestRunStore : public QObject {
     QVERIFY(runs[0].origin.empty());
     QCOMPARE(runs[1].experiment, std::string());
 
+    const int64_t first_heartbeat = reader->run(a)->heartbeat_ms;
+    QTest::qWait(5);
+    store->heartbeat(a);
+    store->flush();
+    QVERIFY(reader->run(a)->heartbeat_ms > first_heartbeat);
+
     store->set_status(a, "paused");
     QCOMPARE(reader->run(a)->status, std::string("paused"));
     store->set_status(a, "failed", "CUDA out of memory");
@@ -255,10 +261,13 @@ class TestRunStore : public QObject {
     auto store = RunStore::open(file, options);
     const int64_t run = store->create_run("r", "", "{}", "cpu", "{}");
     auto reader = RunStoreReader::open(file);
+    const int64_t version = reader->data_version();
     for (int i = 0; i < 99; ++i) store->add_scalars(run, i, 0.0, {{"loss", 1.0}});
     QCOMPARE(reader->scalar_series(run, "loss").size(), std::size_t{0});
+    QCOMPARE(reader->data_version(), version);  // nothing committed: a poller skips the reload
     store->add_scalars(run, 99, 0.0, {{"loss", 1.0}});
     QCOMPARE(reader->scalar_series(run, "loss").size(), std::size_t{100});
+    QVERIFY(reader->data_version() != version);
     store.reset();
 
     options = manual_flush();

@@ -51,8 +51,9 @@ class RunStore {
                      const std::string& config_json, const std::string& device,
                      const std::string& versions_json);
   // One of "running", "paused", "finished", "stopped", "failed", "interrupted"; commits what is
-  // buffered first. A final status sets the end time; "running" or "paused" takes the run over
-  // for this process (a resumed run).
+  // buffered first. A final status sets the end time, and is written even when the buffered rows
+  // cannot be (a full disk): they are dropped and the run's message says how many and why.
+  // "running" or "paused" takes the run over for this process (a resumed run).
   void set_status(int64_t run, const std::string& status, const std::string& message = {});
 
   // Buffered. A later value for the same (run, tag, step) replaces the earlier one.
