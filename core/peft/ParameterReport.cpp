@@ -40,21 +40,29 @@ std::string owner_task(const std::string& name, const std::vector<std::string>& 
 }  // namespace
 
 ParameterReport ParameterReport::of(const PeftModel& model) {
+  std::vector<ParameterCount> params;
+  for (const auto& [name, p] : model.named_parameters()) {
+    params.push_back({name, p.numel(), p.requires_grad()});
+  }
+  return tally(model.config(), params);
+}
+
+ParameterReport ParameterReport::tally(const PeftConfig& config,
+                                       const std::vector<ParameterCount>& params) {
   ParameterReport r;
-  const PeftConfig& config = model.config();
   r.variant = std::string(to_string(config.variant));
   r.num_tasks = static_cast<int64_t>(config.tasks.size());
   for (const auto& task : config.tasks) r.task_own[task] = 0;
-  for (const auto& [name, p] : model.named_parameters()) {
-    const int64_t n = p.numel();
-    const bool added = starts_with(name, kPeftPrefix);
+  for (const ParameterCount& p : params) {
+    const int64_t n = p.numel;
+    const bool added = starts_with(p.name, kPeftPrefix);
     (added ? r.added : r.backbone) += n;
-    r.parts[part_of(name)] += n;
-    if (!p.requires_grad()) continue;
+    r.parts[part_of(p.name)] += n;
+    if (!p.trainable) continue;
     r.trainable += n;
     (added ? r.trainable_added : r.trainable_backbone) += n;
     if (added) {
-      const std::string task = owner_task(name, config.tasks);
+      const std::string task = owner_task(p.name, config.tasks);
       if (!task.empty()) r.task_own[task] += n;
     }
   }

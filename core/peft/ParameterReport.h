@@ -5,10 +5,20 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace hwb {
 
 class PeftModel;
+struct PeftConfig;
+
+// One parameter as the report sees it: its full name (backbone names as the checkpoint spells
+// them, added ones under "peft."), its size and whether it trains.
+struct ParameterCount {
+  std::string name;
+  int64_t numel = 0;
+  bool trainable = false;
+};
 
 // Parameter counts of a model as the paper's Table 1 reports them.
 //
@@ -37,6 +47,9 @@ struct ParameterReport {
   std::map<std::string, int64_t> parts;
 
   static ParameterReport of(const PeftModel& model);
+  // The same report from a list of parameters: what `of` does after reading the model, and what
+  // estimate_parameters (ParameterEstimate.h) does with a list worked out from the configs.
+  static ParameterReport tally(const PeftConfig& config, const std::vector<ParameterCount>& params);
 
   nlohmann::json to_json() const;
   // A few lines for a log or the CLI.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/peft/BackboneFreezing.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -64,15 +65,7 @@ void PeftModel::to(const c10::Device& device) {
 }
 
 bool PeftModel::trains_backbone_parameter(const std::string& name) const {
-  const PeftConfig& c = config();
-  if (!c.has_adapters()) return true;
-  if (c.unfreeze_layer_norms && name.find("layer_norm") != std::string::npos) return true;
-  if (c.train_lm_head) {
-    if (starts_with(name, "lm_head.")) return true;
-    if (backbone_->config().tie_word_embeddings && name == "shared.weight") return true;
-  }
-  return std::any_of(c.train_backbone_matching.begin(), c.train_backbone_matching.end(),
-                     [&](const std::string& part) { return name.find(part) != std::string::npos; });
+  return hwb::trains_backbone_parameter(config(), backbone_->config().tie_word_embeddings, name);
 }
 
 void PeftModel::apply_freezing() {
