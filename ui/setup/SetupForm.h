@@ -1,0 +1,144 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <map>
+#include <optional>
+
+#include "core/model/T5Config.h"
+#include "core/peft/ParameterReport.h"
+#include "core/train/ExperimentConfig.h"
+#include "ui/setup/FieldProblems.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace hwb {
+
+class TaskPicker;
+
+// The experiment setup form: edits one ExperimentConfig (DESIGN.md "The one configuration").
+// Every edit re-checks the whole config (ExperimentConfig::problems plus what only files and this
+// machine can tell: the backbone folder, the GLUE folder, the detected devices), marks each
+// problem at its field with the reason, and enables Start only when there is none. The trainable-
+// parameter count and per-task share follow every edit (ParameterEstimate, no model is built).
+// Fields the form does not show (custom task definitions, caps, cache folder) keep the values of
+// the config that was loaded.
+class SetupForm : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SetupForm(QWidget* parent = nullptr);
+
+  void setConfig(const ExperimentConfig& config);
+  ExperimentConfig config() const { return config_; }
+  // "path: reason" for everything that keeps Start disabled.
+  QStringList problems() const { return problems_; }
+  bool canStart() const { return problems_.isEmpty(); }
+  // The estimate for the current settings, when backbone and tasks allow one.
+  const std::optional<ParameterReport>& parameterReport() const { return report_; }
+  // The widget a problem is shown on (for tests and for focusing it).
+  QWidget* fieldFor(const QString& problem) const { return fields_.widgetFor(problem); }
+  QString reasonAt(const QWidget* field) const { return fields_.reasonOf(field); }
+
+  // Preset files (ExperimentConfig JSON). Both return the error, or an empty string.
+  QString loadPreset(const QString& file);
+  QString savePreset(const QString& file) const;
+  void reloadPresetList();
+  // "Start" or "Queue" (the window says which, depending on whether a run is going).
+  void setStartText(const QString& text);
+
+ Q_SIGNALS:
+  void configChanged();
+  void startRequested(const hwb::ExperimentConfig& config);
+  // A message for the status bar (a preset loaded, saved, or refused).
+  void message(const QString& text);
+
+ private:
+  QWidget* build_data_section();
+  QWidget* build_model_section();
+  QWidget* build_training_section();
+  QWidget* build_output_section();
+  QWidget* build_buttons();
+  void register_fields();
+  void fill_devices();
+
+  // Widgets -> config_, then every check; the one place a field's value reaches the config.
+  void on_edited();
+  void collect();
+  QStringList machine_problems();
+  void update_parameters(const QStringList& config_problems);
+  void update_variant_fields();
+  void populate();  // config_ -> widgets, with their signals blocked
+
+  void choose_glue_dir();
+  void choose_backbone();
+  void choose_store();
+  void load_selected_preset();
+  void load_preset_file();
+  void save_preset_file();
+
+  ExperimentConfig config_;
+  QStringList problems_;
+  QStringList parse_problems_;
+  std::optional<ParameterReport> report_;
+  FieldProblems fields_;
+  bool populating_ = false;
+  // Backbone shapes read so far, by spec (reading config.json on every keystroke is wasteful).
+  std::map<std::string, std::optional<T5Config>> backbones_;
+  std::map<std::string, QString> backbone_errors_;
+
+  QLineEdit* name_;
+  QLineEdit* glue_dir_;
+  TaskPicker* tasks_;
+  QSpinBox* max_source_length_;
+  QCheckBox* skip_bad_rows_;
+  QCheckBox* reference_compatible_;
+  QLineEdit* backbone_;
+  QLabel* backbone_info_;
+  QComboBox* variant_;
+  QSpinBox* reduction_factor_;
+  QComboBox* non_linearity_;
+  QSpinBox* task_embedding_dim_;
+  QSpinBox* projector_hidden_dim_;
+  QSpinBox* projected_task_dim_;
+  QCheckBox* projector_layer_norm_;
+  QCheckBox* conditional_layer_norm_;
+  QCheckBox* norm_before_;
+  QCheckBox* norm_after_;
+  QComboBox* adapters_in_;
+  QCheckBox* unfreeze_layer_norms_;
+  QCheckBox* train_lm_head_;
+  QLineEdit* train_backbone_matching_;
+  QLabel* parameters_;
+  QComboBox* device_;
+  QCheckBox* bf16_;
+  QSpinBox* steps_;
+  QSpinBox* batch_size_;
+  QSpinBox* gradient_accumulation_;
+  QLineEdit* learning_rate_;
+  QSpinBox* warmup_steps_;
+  QLineEdit* weight_decay_;
+  QLineEdit* max_grad_norm_;
+  QLineEdit* label_smoothing_;
+  QLineEdit* temperature_;
+  QLineEdit* seed_;
+  QLineEdit* data_seed_;
+  QSpinBox* log_every_;
+  QSpinBox* eval_every_;
+  QSpinBox* eval_batch_size_;
+  QSpinBox* early_stopping_patience_;
+  QLineEdit* store_;
+  QLineEdit* checkpoint_dir_;
+  QComboBox* presets_;
+  QLabel* problems_label_;
+  QPushButton* start_;
+};
+
+}  // namespace hwb
