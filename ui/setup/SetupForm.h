@@ -142,3 +142,5 @@ class SetupForm : public QWidget {
 };
 
 }  // namespace hwb
+
+Q_DECLARE_METATYPE(hwb::ExperimentConfig)

@@ -1,0 +1,203 @@
+// Drives the real setup form offscreen: the demo config can start; a bad value marks its own field
+// with the reason and disables Start until it is fixed; the parameter count follows the reduction
+// factor and equals ParameterEstimate; presets round-trip through files.
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardPaths>
+
+#include <nlohmann/json.hpp>
+
+#include "core/peft/ParameterEstimate.h"
+#include "tests/TestUtil.h"
+#include "ui/setup/Presets.h"
+#include "ui/setup/SetupForm.h"
+
+using hwb::ExperimentConfig;
+using hwb::SetupForm;
+
+namespace {
+
+template <typename T>
+T* field(const SetupForm& form, const char* name) {
+  T* w = form.findChild<T*>(name);
+  if (!w) qFatal("no field %s", name);
+  return w;
+}
+
+bool marked(const QWidget* w) {
+  return w->property("invalid").toBool();
+}
+
+}  // namespace
+
+class TestUiSetup : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void the_demo_config_can_start() {
+    SetupForm form;
+    form.show();
+    QVERIFY2(form.canStart(), qPrintable(form.problems().join("\n")));
+    auto* start = field<QPushButton>(form, "start");
+    QVERIFY(start->isEnabled());
+    // The demo's two bundled tasks are found, with their sizes, and checked.
+    auto* tasks = field<QListWidget>(form, "tasks");
+    QCOMPARE(tasks->count(), 2);
+    QVERIFY(tasks->item(0)->text().contains("train examples"));
+    QCOMPARE(form.config().task_names(), (std::vector<std::string>{"sst2", "rte"}));
+    QVERIFY(field<QComboBox>(form, "device")->findData("cpu") >= 0);
+
+    // Typing into the form reaches the config; Start hands it over.
+    auto* name = field<QLineEdit>(form, "name");
+    name->clear();
+    QTest::keyClicks(name, "typed-run");
+    QCOMPARE(form.config().name, std::string("typed-run"));
+    QSignalSpy started(&form, &SetupForm::startRequested);
+    QTest::mouseClick(start, Qt::LeftButton);
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(started.at(0).at(0).value<ExperimentConfig>().name, std::string("typed-run"));
+  }
+
+  void an_invalid_value_marks_its_field_and_disables_start() {
+    SetupForm form;
+    auto* start = field<QPushButton>(form, "start");
+    auto* steps = field<QSpinBox>(form, "steps");
+    steps->setValue(0);
+    QVERIFY(!start->isEnabled());
+    QVERIFY(marked(steps));
+    QVERIFY2(form.reasonAt(steps).contains("must be positive"), qPrintable(form.reasonAt(steps)));
+    QVERIFY(steps->toolTip().contains("training.steps"));
+    QVERIFY(field<QLabel>(form, "problems")->text().contains("training.steps"));
+    QVERIFY(!marked(field<QSpinBox>(form, "batch_size")));  // only the field at fault
+    steps->setValue(300);
+    QVERIFY(start->isEnabled());
+    QVERIFY(!marked(steps));
+
+    // Warm-up must be shorter than the run: the problem sits on the warm-up field.
+    auto* warmup = field<QSpinBox>(form, "warmup_steps");
+    warmup->setValue(300);
+    QVERIFY(marked(warmup));
+    QVERIFY(!start->isEnabled());
+    warmup->setValue(30);
+    QVERIFY(start->isEnabled());
+
+    // Text that is not a number.
+    auto* lr = field<QLineEdit>(form, "learning_rate");
+    lr->clear();
+    QTest::keyClicks(lr, "fast");
+    QVERIFY(marked(lr));
+    QVERIFY(form.reasonAt(lr).contains("not a number"));
+    QVERIFY(!start->isEnabled());
+    lr->clear();
+    QTest::keyClicks(lr, "5e-4");
+    QVERIFY(!marked(lr));
+    QCOMPARE(form.config().learning_rate, 5e-4);
+    QVERIFY(start->isEnabled());
+
+    // A reduction factor that does not divide the backbone's width (64 for the tiny T5).
+    auto* reduction = field<QSpinBox>(form, "reduction_factor");
+    reduction->setValue(7);
+    QVERIFY(marked(reduction));
+    QVERIFY2(form.reasonAt(reduction).contains("does not divide"),
+             qPrintable(form.reasonAt(reduction)));
+    QVERIFY(!start->isEnabled());
+    reduction->setValue(16);
+    QVERIFY(!marked(reduction));
+    QVERIFY(start->isEnabled());
+
+    // No task at all: the task list is marked.
+    auto* tasks = field<QListWidget>(form, "tasks");
+    for (int i = 0; i < tasks->count(); ++i) tasks->item(i)->setCheckState(Qt::Unchecked);
+    QVERIFY(marked(tasks));
+    QVERIFY(!start->isEnabled());
+    tasks->item(0)->setCheckState(Qt::Checked);
+    QVERIFY(!marked(tasks));
+    QVERIFY(start->isEnabled());
+
+    // A backbone folder without config.json.
+    QTemporaryDir empty;
+    auto* backbone = field<QLineEdit>(form, "backbone");
+    backbone->clear();
+    QTest::keyClicks(backbone, empty.path());
+    QVERIFY(marked(backbone));
+    QVERIFY(form.reasonAt(backbone).contains("config.json"));
+    QVERIFY(!start->isEnabled());
+    backbone->clear();
+    QTest::keyClicks(backbone, "builtin:tiny");
+    QVERIFY(!marked(backbone));
+    QVERIFY(start->isEnabled());
+  }
+
+  void the_parameter_count_follows_the_reduction_factor() {
+    SetupForm form;
+    auto* reduction = field<QSpinBox>(form, "reduction_factor");
+    reduction->setValue(8);
+    QVERIFY(form.parameterReport().has_value());
+    const int64_t at8 = form.parameterReport()->trainable;
+    reduction->setValue(32);
+    const int64_t at32 = form.parameterReport()->trainable;
+    QVERIFY2(at32 < at8, qPrintable(QString("%1 vs %2").arg(at32).arg(at8)));
+    // The numbers shown are the estimate's, and the label says them.
+    const hwb::ParameterReport expected =
+        hwb::estimate_parameters(hwb::T5Config::tiny(), form.config().peft);
+    QCOMPARE(at32, expected.trainable);
+    const QString label = field<QLabel>(form, "parameters")->text();
+    QVERIFY2(label.contains(QLocale().toString(qlonglong(expected.trainable))), qPrintable(label));
+    QVERIFY(label.contains(QString::number(expected.per_task_percent, 'f', 4)));
+    // Fewer tasks: a larger share each.
+    const double two_tasks = form.parameterReport()->per_task;
+    field<QListWidget>(form, "tasks")->item(1)->setCheckState(Qt::Unchecked);
+    QVERIFY(form.parameterReport()->per_task > two_tasks);
+  }
+
+  void presets_round_trip() {
+    QTemporaryDir dir;
+    const QString file = dir.filePath("mine.json");
+    nlohmann::json saved;
+    {
+      SetupForm form;
+      auto* name = field<QLineEdit>(form, "name");
+      name->clear();
+      QTest::keyClicks(name, "preset-run");
+      field<QSpinBox>(form, "reduction_factor")->setValue(16);
+      field<QSpinBox>(form, "steps")->setValue(1234);
+      field<QComboBox>(form, "variant")
+          ->setCurrentIndex(field<QComboBox>(form, "variant")
+                                ->findData(static_cast<int>(hwb::PeftVariant::kHyperformer)));
+      field<QListWidget>(form, "tasks")->item(1)->setCheckState(Qt::Unchecked);
+      QVERIFY(form.canStart());
+      QCOMPARE(form.savePreset(file), QString());
+      saved = form.config().to_json();
+    }
+    SetupForm other;
+    QVERIFY(other.config().to_json() != saved);
+    QCOMPARE(other.loadPreset(file), QString());
+    QCOMPARE(other.config().to_json(), saved);
+    QCOMPARE(field<QSpinBox>(other, "steps")->value(), 1234);
+    QCOMPARE(field<QLineEdit>(other, "name")->text(), QString("preset-run"));
+    QCOMPARE(ExperimentConfig::load(file.toStdString()).to_json(), saved);
+
+    // A preset saved in the person's folder is offered by name.
+    QDir().mkpath(hwb::user_preset_dir());
+    const QString own = hwb::user_preset_dir() + "/my_own.json";
+    QCOMPARE(other.savePreset(own), QString());
+    other.reloadPresetList();
+    QVERIFY(field<QComboBox>(other, "presets")->findText("my_own") >= 0);
+    QFile::remove(own);
+
+    // A broken preset is refused with its reason and leaves the form as it was.
+    hwb::test::write_text(dir.filePath("bad.json").toStdString(), R"({"nmae": "x"})");
+    const QString error = other.loadPreset(dir.filePath("bad.json"));
+    QVERIFY2(error.contains("nmae"), qPrintable(error));
+    QCOMPARE(other.config().to_json(), saved);
+  }
+};
+
+QTEST_MAIN(TestUiSetup)
+#include "tst_ui_setup.moc"
