@@ -20,9 +20,18 @@ int main(int argc, char** argv) {
       "  hyperformer forward --model ~/models/t5-small --text \"sst2 sentence: a gem\" "
       "--target 1\n"
       "  hyperformer forward --model builtin:tiny --ids 13,57,1 --json\n"
+      "  hyperformer train --demo\n"
+      "  hyperformer train --config resources/presets/hyperformer_pp_t5_base.json --device cuda\n"
+      "  hyperformer runs list --store runs.db\n"
+      "  hyperformer resume --store runs.db --run 3\n"
+      "  hyperformer eval --store runs.db --run 3 --split test --out predictions.jsonl\n"
       "  hyperformer selftest --device cuda");
   hwb::cli::add_inspect_command(app);
   hwb::cli::add_forward_command(app);
+  hwb::cli::add_train_command(app);
+  hwb::cli::add_resume_command(app);
+  hwb::cli::add_eval_command(app);
+  hwb::cli::add_runs_command(app);
   hwb::cli::add_selftest_command(app);
   try {
     app.parse(argc, argv);

@@ -4,13 +4,9 @@
 
 #include <cstdint>
 
+#include "core/model/AdapterPlacement.h"
+
 namespace hwb {
-
-enum class StackKind { kEncoder = 0, kDecoder = 1 };
-
-// Where an adapter sits in a block (METHOD.md section 2). The numbering is the position-embedding
-// index of Hyperformer++: 0 = after the feed-forward sublayer, 1 = after self-attention.
-enum class SublayerKind { kFeedForward = 0, kSelfAttention = 1 };
 
 // The single point where adapters attach to the backbone: every T5 block passes the output of its
 // self-attention and feed-forward sublayers through apply() before the residual add. Variants

@@ -147,6 +147,12 @@ nlohmann::json PeftConfig::to_json() const {
 }
 
 PeftConfig PeftConfig::from_json(const nlohmann::json& j, std::string_view source) {
+  PeftConfig c = read_json(j, source);
+  throw_problems(std::string(source) + ": invalid PEFT configuration:", config_problems(c));
+  return c;
+}
+
+PeftConfig PeftConfig::read_json(const nlohmann::json& j, std::string_view source) {
   if (!j.is_object()) throw Error(std::string(source) + ": expected a JSON object");
   PeftConfig c;
   std::vector<std::string> problems;
@@ -183,9 +189,6 @@ PeftConfig PeftConfig::from_json(const nlohmann::json& j, std::string_view sourc
     c.adapters_in = parse_adapter_stacks(stacks);
   } catch (const Error& e) {
     problems.push_back(e.what());
-  }
-  if (problems.empty()) {
-    for (const auto& p : config_problems(c)) problems.push_back(p);
   }
   throw_problems(std::string(source) + ": invalid PEFT configuration:", problems);
   return c;

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model/AdapterHook.h"
+#include "core/model/AdapterPlacement.h"
 
 namespace hwb {
 
@@ -81,6 +81,9 @@ struct PeftConfig {
   nlohmann::json to_json() const;
   // `source` names where the JSON came from, for error messages.
   static PeftConfig from_json(const nlohmann::json& j, std::string_view source = "peft config");
+  // Keys, types and names only, without the checks of validate(): for a config whose task list
+  // comes from elsewhere (an experiment's data section) and is checked there.
+  static PeftConfig read_json(const nlohmann::json& j, std::string_view source);
 };
 
 std::string_view to_string(PeftVariant variant);

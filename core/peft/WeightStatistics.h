@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/AdapterHook.h"
+#include "core/model/AdapterPlacement.h"
 
 namespace hwb {
 

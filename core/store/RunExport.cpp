@@ -152,6 +152,9 @@ void export_run_json(const RunStoreReader& reader, int64_t run, const fs::path& 
   out += "\"run\": " + run_json(info).dump();
   out += ",\n\"config\": " + parse_or_text(info.config_json).dump();
   out += ",\n\"versions\": " + parse_or_text(info.versions_json).dump();
+  if (!info.parameters_json.empty()) {
+    out += ",\n\"parameters\": " + parse_or_text(info.parameters_json).dump();
+  }
 
   // Columns rather than one object per point: a million points stay a few tens of MB.
   out += ",\n\"scalars\": {";
@@ -326,6 +329,7 @@ void export_run_csv(const RunStoreReader& reader, int64_t run, const fs::path& f
   write_file(folder / "config.json", parse_or_text(info.config_json).dump(2) + "\n");
   json run_row = run_json(info);
   run_row["versions"] = parse_or_text(info.versions_json);
+  if (!info.parameters_json.empty()) run_row["parameters"] = parse_or_text(info.parameters_json);
   write_file(folder / "run.json", run_row.dump(2) + "\n");
 }
 
@@ -376,11 +380,12 @@ std::vector<int64_t> import_store(const fs::path& target, const fs::path& source
     SqliteStatement add_run(
         db,
         "INSERT INTO main.runs (experiment_id, name, status, config_json, device, versions_json, "
-        "started_at_ms, ended_at_ms, last_step, message, origin, host, pid, heartbeat_ms) "
+        "started_at_ms, ended_at_ms, last_step, message, origin, host, pid, heartbeat_ms, "
+        "parameters_json) "
         "SELECT (SELECT m.id FROM main.experiments m JOIN src.experiments e ON e.name = m.name "
         "WHERE e.id = r.experiment_id), r.name, r.status, r.config_json, r.device, "
         "r.versions_json, r.started_at_ms, r.ended_at_ms, r.last_step, r.message, ?2, r.host, "
-        "r.pid, r.heartbeat_ms FROM src.runs r WHERE r.id = ?1");
+        "r.pid, r.heartbeat_ms, r.parameters_json FROM src.runs r WHERE r.id = ?1");
     SqliteStatement old_series(db, "SELECT id, tag FROM src.series WHERE run_id = ?1 ORDER BY id");
     SqliteStatement add_series(db, "INSERT INTO main.series (run_id, tag) VALUES (?1, ?2)");
     SqliteStatement copy_scalars(db,

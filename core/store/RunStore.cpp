@@ -588,6 +588,14 @@ void RunStore::set_status(int64_t run, const std::string& status, const std::str
   }
 }
 
+void RunStore::set_parameters(int64_t run, const std::string& parameters_json) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  require_run(run);
+  SqliteStatement update(s.db, "UPDATE runs SET parameters_json = ?2 WHERE id = ?1");
+  update.bind_int64(1, run).bind_text(2, parameters_json).run();
+}
+
 void RunStore::add_scalars(int64_t run, int64_t step, double wall_time,
                            const std::vector<std::pair<std::string, double>>& tag_values) {
   State& s = *state_;

@@ -55,6 +55,8 @@ class RunStore {
   // cannot be (a full disk): they are dropped and the run's message says how many and why.
   // "running" or "paused" takes the run over for this process (a resumed run).
   void set_status(int64_t run, const std::string& status, const std::string& message = {});
+  // The run's parameter counts (ParameterReport::to_json()), written at once.
+  void set_parameters(int64_t run, const std::string& parameters_json);
 
   // Buffered. A later value for the same (run, tag, step) replaces the earlier one.
   void add_scalars(int64_t run, int64_t step, double wall_time,

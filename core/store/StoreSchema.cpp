@@ -120,8 +120,15 @@ CREATE TABLE events (
 CREATE INDEX events_by_run ON events (run_id, id);
 )sql";
 
-constexpr std::array<StoreMigration, 1> kMigrations{{
+// Version 2: the run's parameter counts (ParameterReport as JSON), written once its model is
+// built, so comparisons show them without rebuilding any model.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE runs ADD COLUMN parameters_json TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<StoreMigration, 2> kMigrations{{
     {1, kSchemaV1},
+    {2, kSchemaV2},
 }};
 
 std::string where(const SqliteDatabase& db) {

@@ -19,6 +19,7 @@ struct RunInfo {
   std::string config_json;  // the ExperimentConfig, verbatim
   std::string device;
   std::string versions_json;
+  std::string parameters_json;  // ParameterReport::to_json() once the model is built, else empty
   int64_t started_at_ms = 0;  // Unix epoch milliseconds
   int64_t ended_at_ms = 0;    // 0 while the run is live
   int64_t last_step = 0;

@@ -49,7 +49,7 @@ struct ExperimentConfig {
   bool reference_compatible = false;  // METHOD.md section 5's quirks, all at once
   int max_source_length = 128;
   uint64_t data_seed = 42;  // splits and caps (the reference code's seed)
-  std::string cache_dir;    // tokenised datasets; empty: "cache" next to the store
+  std::string cache_dir;    // tokenised datasets; empty: "cache"; relative: next to the store
 
   // --- training
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
@@ -71,7 +71,7 @@ struct ExperimentConfig {
 
   // --- output
   std::string store = "runs.db";        // the SQLite run store
-  std::string checkpoint_dir = "checkpoints";  // one folder per run inside
+  std::string checkpoint_dir = "checkpoints";  // one folder per run inside; relative: next to the store
 
   // Every problem at once, each as "path.to.field: what is wrong (and the fix)". Only the config
   // itself is checked here; files and devices are checked when a session starts.

@@ -85,6 +85,10 @@ T5Model build_backbone(const ExperimentConfig& c) {
 }  // namespace
 
 struct Trainer::Impl {
+  Impl(ExperimentConfig c, TrainerSetup s, std::vector<std::shared_ptr<TrainingObserver>> o,
+       TrainingControl& ctl)
+      : config(std::move(c)), setup(std::move(s)), observers(std::move(o)), control(ctl) {}
+
   ExperimentConfig config;
   TrainerSetup setup;
   std::vector<std::shared_ptr<TrainingObserver>> observers;
@@ -132,6 +136,8 @@ struct Trainer::Impl {
     AdamW::Options adam;
     adam.weight_decay = config.weight_decay;
     optimizer = std::make_unique<AdamW>(model->named_trainable_parameters(), adam);
+    const ParameterReport parameters = ParameterReport::of(*model);
+    notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
     for (const LoadedTask& t : tasks) sizes.push_back(t.train.size());
     sampler = std::make_unique<MultiTaskSampler>(sizes, static_cast<std::size_t>(config.batch_size),
@@ -303,8 +309,8 @@ struct Trainer::Impl {
 
 Trainer::Trainer(ExperimentConfig config, TrainerSetup setup,
                  std::vector<std::shared_ptr<TrainingObserver>> observers, TrainingControl& control)
-    : impl_(std::make_unique<Impl>(Impl{std::move(config), std::move(setup), std::move(observers),
-                                        control})) {
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(setup), std::move(observers),
+                                   control)) {
   impl_->config_json = impl_->config.to_json().dump();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/metrics/TaskScore.h"
+#include "core/peft/ParameterReport.h"
 #include "core/peft/WeightStatistics.h"
 
 namespace hwb {
@@ -49,6 +50,8 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   // The run's id in the store (or 0) and the experiment's JSON; `resumed_from` > 0 on resume.
   virtual void on_started(int64_t /*run*/, int64_t /*resumed_from_step*/) {}
+  // Once the model is built (also on resume): what it has and what trains.
+  virtual void on_parameters(const ParameterReport& /*report*/) {}
   virtual void on_progress(const TrainingProgress& /*progress*/) {}
   // Named scalars of one step: "loss", "learning_rate", "examples_per_second", "loss/<task>", ...
   virtual void on_scalars(int64_t /*step*/, double /*wall_time*/,

@@ -1,0 +1,93 @@
+#include "core/train/RunLauncher.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <torch/version.h>
+
+#include "core/store/RunStore.h"
+#include "core/store/RunStoreReader.h"
+#include "core/train/StoreRecorder.h"
+#include "core/util/Error.h"
+
+namespace hwb {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Relative output folders live next to the store, so a run resumes (or its checkpoints are found)
+// the same whichever folder the command line or the workbench was started from.
+fs::path next_to_store(const ExperimentConfig& c, const fs::path& folder) {
+  if (folder.is_absolute()) return folder;
+  const fs::path store_dir = fs::path(c.store).parent_path();
+  return (store_dir.empty() ? fs::path(".") : store_dir) / folder;
+}
+
+fs::path cache_dir_for(const ExperimentConfig& c) {
+  return next_to_store(c, c.cache_dir.empty() ? fs::path("cache") : fs::path(c.cache_dir));
+}
+
+fs::path checkpoint_dir_for(const ExperimentConfig& c, int64_t run) {
+  return next_to_store(c, c.checkpoint_dir) / (c.name + "-" + std::to_string(run));
+}
+
+}  // namespace
+
+std::string versions_json() {
+  return nlohmann::json{{"hyperformer_workbench", HWB_VERSION},
+                        {"libtorch", TORCH_VERSION},
+                        {"sqlite", sqlite3_libversion()}}
+      .dump();
+}
+
+LaunchedRun launch_run(const ExperimentConfig& config,
+                       std::vector<std::shared_ptr<TrainingObserver>> observers) {
+  config.validate();
+  std::shared_ptr<RunStore> store = RunStore::open(config.store);
+  LaunchedRun launched;
+  launched.store = config.store;
+  launched.run = store->create_run(config.name, config.name, config.to_json().dump(), config.device,
+                                   versions_json());
+  TrainerSetup setup;
+  setup.checkpoint_dir = checkpoint_dir_for(config, launched.run);
+  setup.cache_dir = cache_dir_for(config);
+  observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, launched.run));
+  launched.session = TrainingSession::start(config, setup, std::move(observers));
+  return launched;
+}
+
+LaunchedRun resume_run(const fs::path& store_file, int64_t run,
+                       std::vector<std::shared_ptr<TrainingObserver>> observers) {
+  const auto reader = RunStoreReader::open(store_file);
+  const std::optional<RunInfo> info = reader->run(run);
+  if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
+  if (info->status == "finished") {
+    throw Error("Run " + std::to_string(run) + " has finished; start a new run from its config "
+                "instead (hyperformer runs show --run " + std::to_string(run) + " prints it)");
+  }
+  if (info->status == "running" || info->status == "paused") {
+    throw Error("Run " + std::to_string(run) + " is " + info->status + " in process " +
+                std::to_string(info->pid) + " on " + info->host +
+                "; stop it there first (two writers would interleave its curves)");
+  }
+  ExperimentConfig config = ExperimentConfig::from_json(nlohmann::json::parse(info->config_json),
+                                                        "the config of run " + std::to_string(run));
+  config.store = store_file.string();
+  TrainerSetup setup;
+  setup.checkpoint_dir = checkpoint_dir_for(config, run);
+  setup.cache_dir = cache_dir_for(config);
+  const fs::path last = setup.checkpoint_dir / "last.safetensors";
+  if (!fs::exists(last)) {
+    throw Error("Run " + std::to_string(run) + " has no checkpoint to resume from ('" +
+                last.string() + "' is missing): it stopped before its first checkpoint");
+  }
+  setup.resume_from = last;
+  std::shared_ptr<RunStore> store = RunStore::open(store_file);
+  observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, run));
+  LaunchedRun launched;
+  launched.run = run;
+  launched.store = store_file;
+  launched.session = TrainingSession::start(config, setup, std::move(observers));
+  return launched;
+}
+
+}  // namespace hwb

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/train/TrainingSession.h"
+
+namespace hwb {
+
+class RunStore;
+
+// Starts a run the way both the command line and the workbench do: opens the store, records the
+// run (config verbatim, device, versions), puts its checkpoints in <checkpoint_dir>/<name>-<id>,
+// and attaches the store recorder next to the caller's observers. Resume continues a stored run
+// from its last checkpoint, with the same id and curves.
+struct LaunchedRun {
+  int64_t run = 0;
+  std::filesystem::path store;
+  std::unique_ptr<TrainingSession> session;
+};
+
+LaunchedRun launch_run(const ExperimentConfig& config,
+                       std::vector<std::shared_ptr<TrainingObserver>> observers);
+LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,
+                       std::vector<std::shared_ptr<TrainingObserver>> observers);
+
+// Program and library versions, as JSON, for the run's record.
+std::string versions_json();
+
+}  // namespace hwb
