@@ -1,31 +1,464 @@
 #include "ui/MainWindow.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
+#include "core/store/RunExport.h"
+#include "core/store/RunStoreReader.h"
 #include "ui/ModelView.h"
+#include "ui/compare/CompareView.h"
+#include "ui/live/LiveView.h"
+#include "ui/run/RunController.h"
+#include "ui/run/RunErrorBanner.h"
+#include "ui/run/RunListModel.h"
+#include "ui/run/RunLogDialog.h"
+#include "ui/run/StoreWatcher.h"
+#include "ui/setup/SetupForm.h"
+#include "ui/weights/WeightsView.h"
 
 namespace hwb {
+namespace {
+
+QString duration_text(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return QObject::tr("—");
+  const auto s = static_cast<int64_t>(seconds);
+  if (s >= 3600)
+    return QString("%1:%2:%3")
+        .arg(s / 3600)
+        .arg(s / 60 % 60, 2, 10, QChar('0'))
+        .arg(s % 60, 2, 10, QChar('0'));
+  return QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("Hyperformer Workbench"));
+  controller_ = new RunController(this);
+  watcher_ = new StoreWatcher(this);
+  runs_ = new RunListModel(this);
+
+  setup_ = new SetupForm;
+  live_ = new LiveView;
+  weights_ = new WeightsView;
+  compare_ = new CompareView;
   model_view_ = new ModelView;
-  setCentralWidget(model_view_);
+  pages_ = new QTabWidget;
+  pages_->setObjectName("pages");
+  pages_->addTab(setup_, tr("Setup"));
+  pages_->addTab(live_, tr("Live"));
+  pages_->addTab(weights_, tr("Weights"));
+  pages_->addTab(compare_, tr("Compare"));
+  pages_->addTab(model_view_, tr("Backbone"));
+  error_ = new RunErrorBanner;
+  auto* central = new QWidget;
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(4, 4, 4, 0);
+  layout->addWidget(error_);
+  layout->addWidget(pages_, 1);
+  setCentralWidget(central);
+
+  auto* dock = new QDockWidget(tr("Runs"), this);
+  dock->setObjectName("runs_dock");
+  dock->setWidget(build_run_dock());
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  build_menus();
+  build_status_bar();
+
+  connect(setup_, &SetupForm::startRequested, this, [this](const ExperimentConfig& config) {
+    error_->hide();
+    controller_->enqueue(config);
+  });
+  connect(setup_, &SetupForm::message, this, &MainWindow::show_message);
+  connect(controller_, &RunController::runStarted, this, &MainWindow::on_run_started);
+  connect(controller_, &RunController::runEnded, this, &MainWindow::on_run_ended);
+  connect(controller_, &RunController::startFailed, this, &MainWindow::on_start_failed);
+  connect(controller_, &RunController::stateChanged, this, &MainWindow::update_run_controls);
+  connect(controller_, &RunController::queueChanged, this, &MainWindow::update_run_controls);
+  connect(controller_, &RunController::progress, this, &MainWindow::update_progress);
+  connect(watcher_, &StoreWatcher::changed, this, &MainWindow::on_store_changed);
+  connect(error_, &RunErrorBanner::showLogRequested, this, [this] { show_log(error_run_); });
   connect(model_view_, &ModelView::model_loaded, this,
-          [this](const QString& spec) { statusBar()->showMessage(tr("Loaded %1").arg(spec)); });
-  connect(model_view_, &ModelView::run_finished, this,
-          [this] { statusBar()->showMessage(tr("Run finished"), 5000); });
-  connect(model_view_, &ModelView::failed, this,
-          [this](const QString&) { statusBar()->showMessage(tr("Failed: see the message above")); });
-  resize(1000, 640);
+          [this](const QString& spec) { show_message(tr("Loaded %1").arg(spec)); });
+
+  resize(1280, 820);
+  restore_settings();
+  update_run_controls();
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget* MainWindow::build_run_dock() {
+  auto* panel = new QWidget;
+  run_table_ = new QTableView;
+  run_table_->setObjectName("run_table");
+  run_table_->setModel(runs_);
+  run_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  run_table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  run_table_->verticalHeader()->hide();
+  run_table_->horizontalHeader()->setStretchLastSection(true);
+  run_table_->setMinimumWidth(320);
+  use_config_ = new QPushButton(tr("Use config"));
+  use_config_->setToolTip(tr("Start from this run's config: it is loaded into Setup"));
+  resume_run_ = new QPushButton(tr("Resume"));
+  resume_run_->setToolTip(tr("Continue a stopped or interrupted run from its last checkpoint"));
+  show_log_ = new QPushButton(tr("Log"));
+  show_log_->setObjectName("show_log");
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(use_config_);
+  buttons->addWidget(resume_run_);
+  buttons->addWidget(show_log_);
+  auto* layout = new QVBoxLayout(panel);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addWidget(run_table_, 1);
+  layout->addLayout(buttons);
+  connect(run_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+          &MainWindow::on_selection_changed);
+  connect(runs_, &QAbstractItemModel::modelReset, this, [this] {
+    compare_->setAvailableRuns(runs_->allRuns());
+    // Keep the shown run selected across a reload of the list.
+    if (selected_.store) {
+      const int row = runs_->rowOf(selected_.store.get(), selected_.run);
+      if (row >= 0) run_table_->selectRow(row);
+    }
+  });
+  connect(use_config_, &QPushButton::clicked, this, &MainWindow::use_selected_config);
+  connect(resume_run_, &QPushButton::clicked, this, &MainWindow::resume_selected);
+  connect(show_log_, &QPushButton::clicked, this, [this] { show_log(selected_); });
+  return panel;
+}
+
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New experiment"), QKeySequence::New, this, &MainWindow::new_experiment);
+  file->addAction(tr("&Open run store…"), QKeySequence::Open, this, &MainWindow::choose_store);
+  file->addAction(tr("&Import store file…"), this, &MainWindow::choose_import);
+  file->addAction(tr("&Add store file (read-only)…"), this, &MainWindow::choose_added_store);
+  file->addSeparator();
+  file->addAction(tr("&Load preset…"), this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Load a preset"), {},
+                                                   tr("Experiment configs (*.json)"));
+    if (!f.isEmpty() && setup_->loadPreset(f).isEmpty()) showPage("setup");
+  });
+  file->addAction(tr("&Save preset…"), QKeySequence::Save, this, [this] {
+    const QString f = QFileDialog::getSaveFileName(this, tr("Save as preset"), {},
+                                                   tr("Experiment configs (*.json)"));
+    if (f.isEmpty()) return;
+    const QString error = setup_->savePreset(f);
+    show_message(error.isEmpty() ? tr("Saved %1").arg(f) : error);
+    setup_->reloadPresetList();
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+}
+
+void MainWindow::build_status_bar() {
+  run_state_ = new QLabel(tr("Idle"));
+  run_state_->setObjectName("run_state");
+  progress_ = new QProgressBar;
+  progress_->setObjectName("run_progress");
+  progress_->setMaximumWidth(240);
+  progress_->setFormat("%v / %m");
+  run_numbers_ = new QLabel;
+  run_numbers_->setObjectName("run_numbers");
+  pause_ = new QPushButton(tr("Pause"));
+  pause_->setObjectName("pause");
+  stop_ = new QPushButton(tr("Stop"));
+  stop_->setObjectName("stop");
+  stop_->setToolTip(tr("End the run after this step, with a checkpoint it can resume from"));
+  statusBar()->addPermanentWidget(run_state_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(run_numbers_);
+  statusBar()->addPermanentWidget(pause_);
+  statusBar()->addPermanentWidget(stop_);
+  connect(pause_, &QPushButton::clicked, this, [this] {
+    if (controller_->state() == RunController::State::kPaused) {
+      controller_->resume();
+    } else {
+      controller_->pause();
+    }
+  });
+  connect(stop_, &QPushButton::clicked, controller_, &RunController::stop);
+}
+
+QString MainWindow::statusText() const {
+  return run_state_->text();
+}
+
+void MainWindow::update_run_controls() {
+  using State = RunController::State;
+  const State state = controller_->state();
+  const int queued = controller_->queuedCount();
+  QString text;
+  switch (state) {
+    case State::kIdle:
+      text = tr("Idle");
+      break;
+    case State::kStarting:
+      text = tr("Starting…");
+      break;
+    case State::kRunning:
+      text = tr("Running run %1").arg(controller_->currentRun());
+      break;
+    case State::kPaused:
+      text = tr("Paused run %1").arg(controller_->currentRun());
+      break;
+    case State::kStopping:
+      text = tr("Stopping…");
+      break;
+  }
+  if (queued > 0) text += tr(" (%1 queued)").arg(queued);
+  run_state_->setText(text);
+  pause_->setEnabled(state == State::kRunning || state == State::kPaused);
+  pause_->setText(state == State::kPaused ? tr("Resume") : tr("Pause"));
+  stop_->setEnabled(state == State::kRunning || state == State::kPaused ||
+                    state == State::kStarting);
+  progress_->setVisible(state != State::kIdle);
+  run_numbers_->setVisible(state != State::kIdle);
+  setup_->setStartText(state == State::kIdle ? tr("Start") : tr("Queue"));
+  if (state == State::kIdle && closing_) close();
+}
+
+void MainWindow::update_progress() {
+  const TrainingProgress& p = controller_->lastProgress();
+  progress_->setMaximum(static_cast<int>(std::max<int64_t>(p.total_steps, 1)));
+  progress_->setValue(static_cast<int>(p.step));
+  QStringList parts;
+  parts << tr("ETA %1").arg(duration_text(p.eta_seconds));
+  parts << tr("%1 examples/s").arg(p.examples_per_second, 0, 'f', 1);
+  if (p.memory_bytes > 0) {
+    parts << tr("%1 MiB").arg(static_cast<double>(p.memory_bytes) / (1024.0 * 1024.0), 0, 'f', 0);
+  }
+  parts << tr("loss %1").arg(p.loss, 0, 'g', 4);
+  run_numbers_->setText(parts.join(" · "));
+}
+
+bool MainWindow::openStore(const QString& path) {
+  std::shared_ptr<const RunStoreReader> reader;
+  try {
+    reader = RunStoreReader::open(path.toStdString());
+  } catch (const std::exception& e) {
+    error_run_ = {};
+    error_->showError(tr("Could not open the run store %1").arg(path),
+                      QString::fromStdString(e.what()), false);
+    return false;
+  }
+  selected_ = {};
+  runs_->setLocalStore(reader);
+  watcher_->setReader(reader);
+  setWindowTitle(tr("Hyperformer Workbench — %1").arg(QFileInfo(path).fileName()));
+  QSettings().setValue("store/last", QFileInfo(path).absoluteFilePath());
+  return true;
+}
+
+bool MainWindow::addStoreFile(const QString& path) {
+  try {
+    runs_->addStore(RunStoreReader::open(path.toStdString()));
+  } catch (const std::exception& e) {
+    error_run_ = {};
+    error_->showError(tr("Could not open the store file %1").arg(path),
+                      QString::fromStdString(e.what()), false);
+    return false;
+  }
+  show_message(tr("Added the runs of %1").arg(path));
+  return true;
+}
+
+bool MainWindow::importStoreFile(const QString& path) {
+  const auto& local = runs_->localStore();
+  if (!local) return addStoreFile(path);  // nothing to copy into: show it where it is
+  try {
+    const auto ids = import_store(local->file(), path.toStdString());
+    show_message(tr("Imported %1 run(s) from %2").arg(ids.size()).arg(path));
+  } catch (const std::exception& e) {
+    error_run_ = {};
+    error_->showError(tr("Could not import %1").arg(path), QString::fromStdString(e.what()), false);
+    return false;
+  }
+  runs_->refresh();
+  return true;
+}
+
+void MainWindow::selectRun(int64_t run) {
+  const auto& local = runs_->localStore();
+  if (!local) return;
+  runs_->refresh();
+  const int row = runs_->rowOf(local.get(), run);
+  if (row < 0) return;
+  run_table_->selectRow(row);
+  show_run(runs_->runRef(row));
+}
+
+void MainWindow::showPage(const QString& name) {
+  const QHash<QString, QWidget*> pages = {
+      {"setup", setup_}, {"live", live_}, {"weights", weights_}, {"backbone", model_view_}};
+  if (QWidget* page = pages.value(name.toLower())) pages_->setCurrentWidget(page);
+}
+
+void MainWindow::show_run(const RunRef& run) {
+  if (run == selected_) return;
+  selected_ = run;
+  live_->showRun(run);
+  weights_->showRun(run);
+}
+
+void MainWindow::on_selection_changed() {
+  const QModelIndexList rows = run_table_->selectionModel()->selectedRows();
+  const bool any = !rows.isEmpty();
+  use_config_->setEnabled(any);
+  resume_run_->setEnabled(any);
+  show_log_->setEnabled(any);
+  if (any) show_run(runs_->runRef(rows.front().row()));
+}
+
+void MainWindow::on_store_changed() {
+  runs_->refresh();
+  live_->refresh();
+  weights_->refresh();
+  compare_->refresh();
+}
+
+void MainWindow::on_run_started(int64_t run, const QString& store) {
+  const auto& local = runs_->localStore();
+  const bool same_store =
+      local && QFileInfo(QString::fromStdString(local->file().string())) == QFileInfo(store);
+  if (!same_store && !openStore(store)) return;
+  selectRun(run);
+  showPage("live");
+  show_message(tr("Run %1 started").arg(run));
+}
+
+void MainWindow::on_run_ended(int64_t run, const QString& outcome, const QString& message) {
+  on_store_changed();
+  if (outcome == "failed") {
+    const auto& local = runs_->localStore();
+    const int row = local ? runs_->rowOf(local.get(), run) : -1;
+    error_run_ = row >= 0 ? runs_->runRef(row) : RunRef{};
+    error_->showError(tr("Run %1 failed").arg(run), message, row >= 0);
+  } else {
+    show_message(tr("Run %1 %2").arg(run).arg(outcome));
+  }
+}
+
+void MainWindow::on_start_failed(const QString& message) {
+  error_run_ = {};
+  error_->showError(tr("The run could not start"), message, false);
+  showPage("setup");
+}
+
+void MainWindow::show_log(const RunRef& run) {
+  if (!run.store) return;
+  auto* dialog = new RunLogDialog(run, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(watcher_, &StoreWatcher::changed, dialog, &RunLogDialog::refresh);
+  dialog->show();
+}
+
+void MainWindow::use_selected_config() {
+  if (!selected_.store) return;
+  try {
+    const auto info = selected_.store->run(selected_.run);
+    if (!info) return;
+    ExperimentConfig config = ExperimentConfig::from_json(
+        nlohmann::json::parse(info->config_json), "the config of " + selected_.label.toStdString());
+    setup_->setConfig(config);
+    showPage("setup");
+    show_message(tr("Setup now holds the config of %1").arg(selected_.label));
+  } catch (const std::exception& e) {
+    error_run_ = selected_;
+    error_->showError(tr("Could not read the config of %1").arg(selected_.label),
+                      QString::fromStdString(e.what()), true);
+  }
+}
+
+void MainWindow::resume_selected() {
+  if (!selected_.store) return;
+  error_->hide();
+  controller_->enqueueResume(QString::fromStdString(selected_.store->file().string()),
+                             selected_.run);
+}
+
+void MainWindow::choose_store() {
+  const QString f = QFileDialog::getOpenFileName(this, tr("Open a run store"), {},
+                                                 tr("Run stores (*.db);;All files (*)"));
+  if (!f.isEmpty()) openStore(f);
+}
+
+void MainWindow::choose_import() {
+  const QString f = QFileDialog::getOpenFileName(this, tr("Import the runs of a store file"), {},
+                                                 tr("Run stores (*.db);;All files (*)"));
+  if (!f.isEmpty()) importStoreFile(f);
+}
+
+void MainWindow::choose_added_store() {
+  const QString f = QFileDialog::getOpenFileName(this, tr("Add a store file (read-only)"), {},
+                                                 tr("Run stores (*.db);;All files (*)"));
+  if (!f.isEmpty()) addStoreFile(f);
+}
+
+void MainWindow::new_experiment() {
+  setup_->setConfig(ExperimentConfig::demo());
+  showPage("setup");
+}
+
+void MainWindow::show_message(const QString& text) {
+  statusBar()->showMessage(text, 8000);
+}
+
+void MainWindow::restore_settings() {
   QSettings settings;
   restoreGeometry(settings.value("main_window/geometry").toByteArray());
+  restoreState(settings.value("main_window/state").toByteArray());
+  const QString config = settings.value("setup/config").toString();
+  if (!config.isEmpty()) {
+    try {
+      setup_->setConfig(ExperimentConfig::from_json(nlohmann::json::parse(config.toStdString())));
+    } catch (const std::exception&) {
+      // A config from another version: the form keeps its defaults.
+    }
+  }
+  const QString store = settings.value("store/last").toString();
+  if (!store.isEmpty() && QFileInfo::exists(store)) openStore(store);
+  pages_->setCurrentIndex(settings.value("main_window/page", 0).toInt());
+}
+
+void MainWindow::save_settings() {
+  QSettings settings;
+  settings.setValue("main_window/geometry", saveGeometry());
+  settings.setValue("main_window/state", saveState());
+  settings.setValue("main_window/page", pages_->currentIndex());
+  settings.setValue("setup/config", QString::fromStdString(setup_->config().to_json().dump()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  QSettings settings;
-  settings.setValue("main_window/geometry", saveGeometry());
+  save_settings();
+  if (controller_->busy()) {
+    // The run saves a checkpoint first; the window closes when it has ended, and stays usable
+    // meanwhile (no waiting in the GUI thread).
+    closing_ = true;
+    controller_->clearQueue();
+    controller_->stop();
+    show_message(tr("Stopping the run; the window closes once its checkpoint is saved"));
+    event->ignore();
+    return;
+  }
   QMainWindow::closeEvent(event);
 }
 

@@ -1,25 +1,119 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+
+#include "ui/common/RunRef.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+class QTableView;
 
 namespace hwb {
 
+class CompareView;
+class LiveView;
 class ModelView;
+class RunController;
+class RunErrorBanner;
+class RunListModel;
+class RunStoreReader;
+class SetupForm;
+class StoreWatcher;
+class WeightsView;
 
-// The workbench window. For now it holds the backbone view; experiment setup, the live monitor
-// and run comparison arrive as further views.
+// The workbench window: pages for experiment setup, the live monitor, generated weights and the
+// backbone inspector; the runs of the open store (and of added store files) in a dock; run
+// progress, pause / resume / stop and the queue in the status bar; a failed run's reason across
+// the top with its log one click away. The layout, the last choices and the last store are
+// remembered (QSettings).
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
   explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Opens a run store as the window's store (its runs listed, watched for changes). Shows the
+  // reason in the window and returns false when it cannot be opened.
+  bool openStore(const QString& path);
+  // Selects a run of the open store: the live and weights pages show it.
+  void selectRun(int64_t run);
+  // "setup", "live", "weights", "compare", "backbone".
+  void showPage(const QString& name);
+  // Adds a store file beside the open one, read-only (a headless GPU run's store).
+  bool addStoreFile(const QString& path);
+  // Copies every run of a store file into the open store.
+  bool importStoreFile(const QString& path);
+
+  SetupForm* setupForm() const { return setup_; }
+  LiveView* liveView() const { return live_; }
+  CompareView* compareView() const { return compare_; }
+  WeightsView* weightsView() const { return weights_; }
   ModelView* model_view() const { return model_view_; }
+  RunController* runController() const { return controller_; }
+  RunListModel* runList() const { return runs_; }
+  RunErrorBanner* errorBanner() const { return error_; }
+  // The run the pages show now (empty store when none).
+  RunRef selectedRun() const { return selected_; }
+  QString statusText() const;
 
  protected:
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  void build_menus();
+  QWidget* build_run_dock();
+  void build_status_bar();
+  void restore_settings();
+  void save_settings();
+
+  void on_store_changed();
+  void on_selection_changed();
+  void on_run_started(int64_t run, const QString& store);
+  void on_run_ended(int64_t run, const QString& outcome, const QString& message);
+  void on_start_failed(const QString& message);
+  void update_run_controls();
+  void update_progress();
+  void show_run(const RunRef& run);
+  void show_log(const RunRef& run);
+  void use_selected_config();
+  void resume_selected();
+  void choose_store();
+  void choose_import();
+  void choose_added_store();
+  void new_experiment();
+  void show_message(const QString& text);
+
+  SetupForm* setup_;
+  LiveView* live_;
+  WeightsView* weights_;
+  CompareView* compare_;
   ModelView* model_view_;
+  QTabWidget* pages_;
+  RunErrorBanner* error_;
+  RunRef error_run_;
+
+  RunController* controller_;
+  StoreWatcher* watcher_;
+  RunListModel* runs_;
+  QTableView* run_table_;
+  QPushButton* use_config_;
+  QPushButton* resume_run_;
+  QPushButton* show_log_;
+  RunRef selected_;
+
+  QLabel* run_state_;
+  QProgressBar* progress_;
+  QLabel* run_numbers_;
+  QPushButton* pause_;
+  QPushButton* stop_;
+  bool closing_ = false;
 };
 
 }  // namespace hwb

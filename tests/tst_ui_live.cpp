@@ -1,0 +1,114 @@
+// Drives the real window offscreen through a shortened demo run: Start in the setup form, points
+// appear in the live plots (read back from the store), pause holds the step, resume goes on, stop
+// ends the run with a checkpoint; the status bar and the run list say "stopped" and the store
+// holds the run with its curves.
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+
+#include "core/store/RunStoreReader.h"
+#include "tests/TestUtil.h"
+#include "ui/MainWindow.h"
+#include "ui/live/LiveView.h"
+#include "ui/plot/CurvePlot.h"
+#include "ui/run/RunController.h"
+#include "ui/run/RunListModel.h"
+#include "ui/setup/SetupForm.h"
+
+using namespace hwb;
+
+class TestUiLive : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
+    QCoreApplication::setApplicationName("tst_ui_live");
+    QSettings().clear();  // no remembered store or layout from an earlier run
+  }
+
+  void demo_run_starts_pauses_resumes_and_stops() {
+    QTemporaryDir dir;
+    ExperimentConfig config = ExperimentConfig::demo();
+    config.name = "live-test";
+    config.steps = 400;  // stopped long before the end
+    config.warmup_steps = 5;
+    config.batch_size = 8;
+    config.log_every = 2;
+    config.eval_every = 15;
+    config.eval_batch_size = 16;
+    for (ExperimentTask& t : config.tasks) {
+      t.max_train = 64;
+      t.max_validation = 16;
+      t.max_test = 16;
+    }
+    config.store = dir.filePath("runs.db").toStdString();
+    config.checkpoint_dir = dir.filePath("checkpoints").toStdString();
+
+    MainWindow window;
+    window.show();
+    window.setupForm()->setConfig(config);
+    QVERIFY2(window.setupForm()->canStart(), qPrintable(window.setupForm()->problems().join("\n")));
+    RunController* controller = window.runController();
+    QSignalSpy started(controller, &RunController::runStarted);
+    QSignalSpy ended(controller, &RunController::runEnded);
+    QTest::mouseClick(window.setupForm()->findChild<QPushButton*>("start"), Qt::LeftButton);
+    QVERIFY(started.wait(60000));
+    const int64_t run = started.at(0).at(0).toLongLong();
+    QCOMPARE(window.selectedRun().run, run);
+
+    // The loss and the first evaluation (step 15) reach the live plots through the store.
+    CurvePlot* loss = window.liveView()->lossPlot();
+    CurvePlot* metrics = window.liveView()->metricsPlot();
+    QTRY_VERIFY_WITH_TIMEOUT(loss->seriesX("loss").size() >= 3, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(metrics->hasSeries("average"), 60000);
+    QVERIFY(metrics->hasSeries("sst2 accuracy"));
+    QVERIFY(window.liveView()->learningRatePlot()->seriesX("learning rate").size() >= 3);
+    QVERIFY(controller->lastProgress().total_steps == 400);
+
+    // Pause: the session reports that it waits, and the step stands still.
+    auto* pause = window.findChild<QPushButton*>("pause");
+    QVERIFY(pause->isEnabled());
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(controller->lastProgress().paused, 30000);
+    QVERIFY(window.statusText().startsWith("Paused"));
+    QCOMPARE(pause->text(), QString("Resume"));
+    const int64_t paused_at = controller->lastProgress().step;
+    QTest::qWait(700);
+    QCOMPARE(controller->lastProgress().step, paused_at);
+    QVERIFY(window.isEnabled());
+
+    // Resume: steps go on.
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(controller->lastProgress().step > paused_at, 30000);
+    QVERIFY(window.statusText().startsWith("Running"));
+
+    // Stop: the run ends with a checkpoint, as "stopped".
+    QTest::mouseClick(window.findChild<QPushButton*>("stop"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 1, 60000);
+    QCOMPARE(ended.at(0).at(1).toString(), QString("stopped"));
+    QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
+    QCOMPARE(window.statusText(), QString("Idle"));
+    QVERIFY2(window.statusBar()->currentMessage().contains("stopped"),
+             qPrintable(window.statusBar()->currentMessage()));
+    const int row = window.runList()->rowOf(window.selectedRun().store.get(), run);
+    QVERIFY(row >= 0);
+    QCOMPARE(window.runList()->index(row, RunListModel::kStatus).data().toString(),
+             QString("stopped"));
+
+    const auto reader = RunStoreReader::open(config.store);
+    const auto info = reader->run(run);
+    QVERIFY(info.has_value());
+    QCOMPARE(info->status, std::string("stopped"));
+    QVERIFY(info->last_step > paused_at);
+    QVERIFY(reader->scalar_series(run, "loss").size() >= 3);
+    QVERIFY(!reader->checkpoints(run).empty());
+  }
+};
+
+QTEST_MAIN(TestUiLive)
+#include "tst_ui_live.moc"
