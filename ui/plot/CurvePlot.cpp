@@ -26,6 +26,9 @@ const QColor kPalette[] = {QColor(0, 114, 178),   QColor(230, 159, 0),   QColor(
 // store query, not twenty.
 constexpr int kRangeSettleMs = 150;
 
+// Above this many points a series is drawn with one-pixel pens (see apply_style).
+constexpr int kDensePoints = 5000;
+
 QString format_number(double v) {
   if (std::isnan(v)) return QStringLiteral("NaN");
   return QString::number(v, 'g', 6);
@@ -216,10 +219,13 @@ void CurvePlot::update_smoothed(Series& s) {
 }
 
 void CurvePlot::apply_style(Series& s) {
+  // Wider than one pixel, a pen goes through QPainter's path stroker, which takes seconds on the
+  // zig-zag of a densely sampled curve; one-pixel pens take the fast cosmetic line path.
+  const bool dense = s.raw->data()->size() > kDensePoints;
   QColor raw = s.colour;
   if (s.smooth) raw.setAlpha(70);
-  s.raw->setPen(QPen(raw, s.smooth ? 1.2 : 1.5));
-  if (s.smooth) s.smooth->setPen(QPen(s.colour, 2));
+  s.raw->setPen(QPen(raw, dense ? 1.0 : 1.5));
+  if (s.smooth) s.smooth->setPen(QPen(s.colour, dense ? 1.0 : 2.0));
 }
 
 void CurvePlot::setTitle(const QString& title) {

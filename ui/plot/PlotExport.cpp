@@ -15,8 +15,10 @@ namespace hwb {
 namespace {
 
 QSize export_size(QCustomPlot* plot, int width, int height) {
-  return QSize(width > 0 ? width : std::max(plot->width(), 320),
-               height > 0 ? height : std::max(plot->height(), 240));
+  // A plot never shown has no real size yet: a common figure size then.
+  const QSize on_screen = plot->isVisible() ? plot->size() : QSize(800, 500);
+  return QSize(width > 0 ? width : std::max(on_screen.width(), 320),
+               height > 0 ? height : std::max(on_screen.height(), 240));
 }
 
 QString written_or_reason(const QString& file, bool ok) {
