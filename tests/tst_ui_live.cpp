@@ -15,10 +15,36 @@
 #include "ui/live/LiveView.h"
 #include "ui/plot/CurvePlot.h"
 #include "ui/run/RunController.h"
+#include "ui/run/RunErrorBanner.h"
 #include "ui/run/RunListModel.h"
+#include "ui/run/RunLogDialog.h"
 #include "ui/setup/SetupForm.h"
 
 using namespace hwb;
+
+namespace {
+
+// The demo, cut down to seconds on a CPU.
+ExperimentConfig short_demo(const QTemporaryDir& dir, int64_t steps) {
+  ExperimentConfig config = ExperimentConfig::demo();
+  config.name = "live-test";
+  config.steps = steps;
+  config.warmup_steps = 5;
+  config.batch_size = 8;
+  config.log_every = 2;
+  config.eval_every = 15;
+  config.eval_batch_size = 16;
+  for (ExperimentTask& t : config.tasks) {
+    t.max_train = 64;
+    t.max_validation = 16;
+    t.max_test = 16;
+  }
+  config.store = dir.filePath("runs.db").toStdString();
+  config.checkpoint_dir = dir.filePath("checkpoints").toStdString();
+  return config;
+}
+
+}  // namespace
 
 class TestUiLive : public QObject {
   Q_OBJECT
@@ -33,22 +59,7 @@ class TestUiLive : public QObject {
 
   void demo_run_starts_pauses_resumes_and_stops() {
     QTemporaryDir dir;
-    ExperimentConfig config = ExperimentConfig::demo();
-    config.name = "live-test";
-    config.steps = 400;  // stopped long before the end
-    config.warmup_steps = 5;
-    config.batch_size = 8;
-    config.log_every = 2;
-    config.eval_every = 15;
-    config.eval_batch_size = 16;
-    for (ExperimentTask& t : config.tasks) {
-      t.max_train = 64;
-      t.max_validation = 16;
-      t.max_test = 16;
-    }
-    config.store = dir.filePath("runs.db").toStdString();
-    config.checkpoint_dir = dir.filePath("checkpoints").toStdString();
-
+    const ExperimentConfig config = short_demo(dir, 400);  // stopped long before the end
     MainWindow window;
     window.show();
     window.setupForm()->setConfig(config);
@@ -107,6 +118,47 @@ class TestUiLive : public QObject {
     QVERIFY(info->last_step > paused_at);
     QVERIFY(reader->scalar_series(run, "loss").size() >= 3);
     QVERIFY(!reader->checkpoints(run).empty());
+  }
+
+  void a_failed_run_shows_its_reason_and_log_and_the_queue_goes_on() {
+    QTemporaryDir dir;
+    ExperimentConfig broken = short_demo(dir, 6);
+    broken.name = "broken";
+    broken.glue_dir = dir.filePath("no-glue-here").toStdString();
+    ExperimentConfig next = short_demo(dir, 6);
+    next.name = "next";
+
+    MainWindow window;
+    window.show();
+    RunController* controller = window.runController();
+    QSignalSpy ended(controller, &RunController::runEnded);
+    QSignalSpy start_failed(controller, &RunController::startFailed);
+    controller->enqueue(broken);
+    controller->enqueue(next);
+    QCOMPARE(controller->queuedCount(), 1);  // the first one is starting
+    QVERIFY(window.statusText().contains("1 queued"));
+
+    // The failure is in the window with its reason; the queued run then starts and finishes.
+    RunErrorBanner* banner = window.errorBanner();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 60000);
+    QVERIFY2(banner->text().contains("no-glue-here"), qPrintable(banner->text()));
+    QVERIFY(banner->text().contains("What to do"));
+    QTRY_VERIFY_WITH_TIMEOUT(ended.size() + start_failed.size() == 2, 120000);
+    QCOMPARE(ended.constLast().at(1).toString(), QString("finished"));
+    QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
+
+    // The data folder is read by the session, so the run failed there and is in the store: its
+    // log is one click away.
+    QVERIFY(start_failed.isEmpty());
+    {
+      auto* show_log = banner->findChild<QPushButton*>("run_error_log");
+      QVERIFY(show_log->isVisible());
+      QTest::mouseClick(show_log, Qt::LeftButton);
+      auto* log = window.findChild<RunLogDialog*>("run_log");
+      QVERIFY(log != nullptr);
+      QVERIFY2(log->text().contains("failed"), qPrintable(log->text()));
+      QVERIFY(log->text().contains("no-glue-here"));
+    }
   }
 };
 
