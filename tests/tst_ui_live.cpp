@@ -118,6 +118,22 @@ class TestUiLive : public QObject {
     QVERIFY(info->last_step > paused_at);
     QVERIFY(reader->scalar_series(run, "loss").size() >= 3);
     QVERIFY(!reader->checkpoints(run).empty());
+
+    // Start from this run's config: Setup holds it.
+    window.setupForm()->setConfig(ExperimentConfig::demo());
+    QTest::mouseClick(window.findChild<QPushButton*>("use_config"), Qt::LeftButton);
+    QCOMPARE(window.setupForm()->config().to_json(), config.to_json());
+
+    // Resume the stopped run: same id, it goes on from its checkpoint.
+    const int64_t stopped_at = info->last_step;
+    QTest::mouseClick(window.findChild<QPushButton*>("resume_run"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(started.size() == 2, 60000);
+    QCOMPARE(started.at(1).at(0).toLongLong(), run);
+    QTRY_VERIFY_WITH_TIMEOUT(controller->lastProgress().step > stopped_at, 60000);
+    controller->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 2, 60000);
+    QCOMPARE(ended.at(1).at(1).toString(), QString("stopped"));
+    QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
   }
 
   void a_failed_run_shows_its_reason_and_log_and_the_queue_goes_on() {

@@ -79,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock->setObjectName("runs_dock");
   dock->setWidget(build_run_dock());
   addDockWidget(Qt::LeftDockWidgetArea, dock);
+  resizeDocks({dock}, {300}, Qt::Horizontal);
   build_menus();
   build_status_bar();
 
@@ -114,10 +115,13 @@ QWidget* MainWindow::build_run_dock() {
   run_table_->setSelectionMode(QAbstractItemView::SingleSelection);
   run_table_->verticalHeader()->hide();
   run_table_->horizontalHeader()->setStretchLastSection(true);
-  run_table_->setMinimumWidth(320);
+  run_table_->setMinimumWidth(240);
+  run_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   use_config_ = new QPushButton(tr("Use config"));
+  use_config_->setObjectName("use_config");
   use_config_->setToolTip(tr("Start from this run's config: it is loaded into Setup"));
   resume_run_ = new QPushButton(tr("Resume"));
+  resume_run_->setObjectName("resume_run");
   resume_run_->setToolTip(tr("Continue a stopped or interrupted run from its last checkpoint"));
   show_log_ = new QPushButton(tr("Log"));
   show_log_->setObjectName("show_log");

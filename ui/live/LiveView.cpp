@@ -12,6 +12,7 @@
 
 #include "core/store/RunStoreReader.h"
 #include "ui/plot/CurvePlot.h"
+#include "ui/plot/QCustomPlotInclude.h"
 
 namespace hwb {
 namespace {
@@ -148,6 +149,12 @@ void LiveView::load_metrics() {
     curves[name].second << m.value;
   }
   for (const auto& [name, xy] : curves) metrics_->setSeries(name, xy.first, xy.second);
+  // Evaluations are few and far apart: a dot at each, so the first one shows before there is a
+  // line.
+  QCustomPlot* plot = metrics_->customPlot();
+  for (int i = 0; i < plot->graphCount(); ++i) {
+    plot->graph(i)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+  }
 }
 
 void LiveView::refresh() {

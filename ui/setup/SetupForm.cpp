@@ -141,6 +141,7 @@ SetupForm::SetupForm(QWidget* parent) : QWidget(parent) {
 QWidget* SetupForm::build_data_section() {
   auto* box = new QGroupBox(tr("Experiment and data"));
   auto* form = new QFormLayout(box);
+  form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   name_ = line("name");
   form->addRow(tr("Name"), name_);
   glue_dir_ = line("glue_dir");
@@ -176,6 +177,7 @@ QWidget* SetupForm::build_data_section() {
 QWidget* SetupForm::build_model_section() {
   auto* box = new QGroupBox(tr("Backbone and variant"));
   auto* form = new QFormLayout(box);
+  form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   backbone_ = line("backbone");
   backbone_->setToolTip(
       tr("A Hugging Face T5 folder (config.json, model.safetensors) or builtin:tiny"));
@@ -251,6 +253,7 @@ QWidget* SetupForm::build_model_section() {
 QWidget* SetupForm::build_training_section() {
   auto* box = new QGroupBox(tr("Training"));
   auto* form = new QFormLayout(box);
+  form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   device_ = new QComboBox;
   device_->setObjectName("device");
   form->addRow(tr("Device"), device_);
@@ -309,6 +312,7 @@ QWidget* SetupForm::build_training_section() {
 QWidget* SetupForm::build_output_section() {
   auto* box = new QGroupBox(tr("Output"));
   auto* form = new QFormLayout(box);
+  form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   store_ = line("store");
   store_->setToolTip(tr("The SQLite run store the run is recorded in"));
   auto* browse = new QPushButton(tr("Browse…"));
