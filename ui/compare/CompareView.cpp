@@ -23,6 +23,7 @@
 #include <set>
 
 #include "core/store/RunStoreReader.h"
+#include "core/train/ExperimentConfig.h"
 #include "ui/plot/CurvePlot.h"
 #include "ui/plot/PlotExport.h"
 #include "ui/plot/TableExport.h"
@@ -503,9 +504,11 @@ void CompareView::show_scores() {
     int64_t trainable = -1;
     double per_task_percent = std::numeric_limits<double>::quiet_NaN();
     try {
-      const auto config = nlohmann::json::parse(d.info->config_json);
-      variant = QString::fromStdString(config.at("peft").value("variant", std::string()));
+      const ExperimentConfig config = ExperimentConfig::from_json(
+          nlohmann::json::parse(d.info->config_json), "the run's config");
+      variant = QString::fromUtf8(to_string(config.peft.variant));
     } catch (const std::exception&) {
+      variant = tr("(unreadable config)");
     }
     try {
       if (!d.info->parameters_json.empty()) {

@@ -20,6 +20,7 @@
 
 #include "core/peft/PeftConfig.h"
 #include "core/store/RunStoreReader.h"
+#include "core/train/ExperimentConfig.h"
 #include "ui/plot/HeatmapPlot.h"
 
 namespace hwb {
@@ -62,22 +63,18 @@ struct ConfigFacts {
   int64_t eval_every = 0;
 };
 
-// Only what the empty states need, read leniently: a config from another build still shows.
+// Only what the empty states need. A config this build cannot read (another schema) leaves the
+// defaults, and the messages then stay generic.
 ConfigFacts config_facts(const std::string& config_json) {
   ConfigFacts facts;
   try {
-    const nlohmann::json config = nlohmann::json::parse(config_json);
-    facts.eval_every = config.value("eval_every", int64_t{0});
-    if (config.contains("peft") && config["peft"].contains("variant")) {
-      const std::string name = config["peft"]["variant"].get<std::string>();
-      facts.variant = QString::fromStdString(name);
-      PeftConfig peft;
-      peft.variant = parse_peft_variant(name);
-      facts.has_adapters = peft.has_adapters();
-      facts.uses_hypernetwork = peft.uses_hypernetwork();
-    }
+    const ExperimentConfig config =
+        ExperimentConfig::from_json(nlohmann::json::parse(config_json), "the run's config");
+    facts.variant = QString::fromUtf8(to_string(config.peft.variant));
+    facts.has_adapters = config.peft.has_adapters();
+    facts.uses_hypernetwork = config.peft.uses_hypernetwork();
+    facts.eval_every = config.eval_every;
   } catch (const std::exception&) {
-    // An unreadable config leaves the defaults: the messages then stay generic.
   }
   return facts;
 }
