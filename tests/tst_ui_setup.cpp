@@ -15,6 +15,7 @@
 #include "tests/TestUtil.h"
 #include "ui/setup/Presets.h"
 #include "ui/setup/SetupForm.h"
+#include "ui/setup/TaskPicker.h"
 
 using hwb::ExperimentConfig;
 using hwb::SetupForm;
@@ -154,6 +155,52 @@ class TestUiSetup : public QObject {
     const double two_tasks = form.parameterReport()->per_task;
     field<QListWidget>(form, "tasks")->item(1)->setCheckState(Qt::Unchecked);
     QVERIFY(form.parameterReport()->per_task > two_tasks);
+  }
+
+  void tasks_and_backbone_come_from_folders() {
+    SetupForm form;
+    auto* glue_dir = field<QLineEdit>(form, "glue_dir");
+    auto* tasks = field<QListWidget>(form, "tasks");
+    const QString glue = QString::fromStdString((hwb::test::data_dir() / "glue").string());
+    glue_dir->clear();
+    QTest::keyClicks(glue_dir, glue);
+    QTest::keyClick(glue_dir, Qt::Key_Return);
+    QCOMPARE(tasks->count(), 8);  // every GLUE task of the fixture folder, with its size
+    for (int i = 0; i < tasks->count(); ++i) {
+      QVERIFY2(tasks->item(i)->text().contains("train examples"),
+               qPrintable(tasks->item(i)->text()));
+    }
+    QVERIFY2(form.canStart(), qPrintable(form.problems().join("\n")));
+
+    // A custom task from its JSON definition joins the list, checked.
+    const QString reviews =
+        QString::fromStdString((hwb::test::data_dir() / "custom" / "reviews.json").string());
+    QCOMPARE(form.findChild<hwb::TaskPicker*>()->addCustomTask(reviews), QString());
+    QCOMPARE(tasks->count(), 9);
+    const auto names = form.config().task_names();
+    QVERIFY(std::find(names.begin(), names.end(), "reviews") != names.end());
+    QVERIFY(form.config().tasks.back().custom.has_value());
+    QVERIFY(!form.findChild<hwb::TaskPicker*>()->addCustomTask("/nonexistent/task.json").isEmpty());
+
+    // A real backbone folder: its shape drives the estimate.
+    const auto folder = hwb::test::data_dir() / "t5" / "v11_untied_f32";
+    auto* backbone = field<QLineEdit>(form, "backbone");
+    backbone->clear();
+    QTest::keyClicks(backbone, QString::fromStdString(folder.string()));
+    QVERIFY2(form.canStart(), qPrintable(form.problems().join("\n")));
+    const hwb::T5Config t5 = hwb::T5Config::load(folder / "config.json");
+    QCOMPARE(form.parameterReport()->backbone,
+             hwb::estimate_parameters(t5, form.config().peft).backbone);
+    QVERIFY(field<QLabel>(form, "backbone_info")->text().contains(QString::number(t5.d_model)));
+
+    // A folder without the checked GLUE tasks: they stay listed, and the list says why.
+    QTemporaryDir empty;
+    glue_dir->clear();
+    QTest::keyClicks(glue_dir, empty.path());
+    QTest::keyClick(glue_dir, Qt::Key_Return);
+    QVERIFY(marked(tasks));
+    QVERIFY2(form.reasonAt(tasks).contains("no train file"), qPrintable(form.reasonAt(tasks)));
+    QVERIFY(!form.canStart());
   }
 
   void presets_round_trip() {
