@@ -36,7 +36,6 @@ namespace {
 constexpr std::size_t kCurvePoints = 2000;
 // Step -> elapsed time samples, for placing evaluations on the wall-time axis.
 constexpr std::size_t kClockPoints = 4000;
-constexpr int kValueRole = Qt::UserRole + 1;  // the stored number behind a formatted cell
 
 const char kScalarKey = 's';
 const char kMetricKey = 'm';
@@ -82,7 +81,7 @@ QString format_count(int64_t n) {
 QStandardItem* number_item(double value, int decimals) {
   auto* item = new QStandardItem(std::isfinite(value) ? QString::number(value, 'f', decimals)
                                                       : QStringLiteral("—"));
-  item->setData(value, kValueRole);
+  item->setData(value, CompareView::kValueRole);
   item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
   return item;
 }

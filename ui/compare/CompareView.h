@@ -30,6 +30,9 @@ class CompareView : public QWidget {
   Q_OBJECT
 
  public:
+  // The stored number behind a formatted cell of the scores table (formatting rounds).
+  static constexpr int kValueRole = Qt::UserRole + 1;
+
   explicit CompareView(QWidget* parent = nullptr);
   ~CompareView() override;
 

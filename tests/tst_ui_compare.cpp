@@ -1,0 +1,200 @@
+// Drives the compare view on two real demo runs kept in two store files (as when a store is
+// imported), differing in the adapter reduction factor: ticking both overlays their curves with
+// the store's points, on steps or elapsed time; the scores table holds the store's final and best
+// scores and parameter counts; the config diff lists exactly the settings that differ; plot and
+// table exports write their files.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QListWidget>
+#include <QSettings>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTableView>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+#include "tests/UiTestUtil.h"
+#include "ui/compare/CompareView.h"
+#include "ui/plot/CurvePlot.h"
+#include "ui/plot/PlotExport.h"
+#include "ui/plot/TableExport.h"
+
+using namespace hwb;
+
+namespace {
+
+void choose(QComboBox* combo, const QString& value) {
+  const int index = combo->findData(value);
+  QVERIFY2(index >= 0, qPrintable(value));
+  combo->setCurrentIndex(index);
+}
+
+int column_of(const QAbstractItemModel& model, const QString& header) {
+  for (int c = 0; c < model.columnCount(); ++c) {
+    if (model.headerData(c, Qt::Horizontal).toString() == header) return c;
+  }
+  return -1;
+}
+
+int visible_rows(const QTableView& view) {
+  int n = 0;
+  for (int r = 0; r < view.model()->rowCount(); ++r) n += !view.isRowHidden(r);
+  return n;
+}
+
+}  // namespace
+
+class TestUiCompare : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  RunRef a_;
+  RunRef b_;
+
+  void tick_both(CompareView& view) {
+    auto* list = view.findChild<QListWidget*>("run_list");
+    QCOMPARE(list->count(), 2);
+    for (int i = 0; i < list->count(); ++i) list->item(i)->setCheckState(Qt::Checked);
+    QCOMPARE(view.selectedRuns().size(), std::size_t{2});
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
+    QCoreApplication::setApplicationName("tst_ui_compare");
+    QSettings().clear();
+    a_ = test::train_run(test::short_demo(dir_.filePath("a.db").toStdString(), 8));
+    b_ = test::train_run(test::short_demo(dir_.filePath("b.db").toStdString(), 16));
+    QVERIFY(a_.store != b_.store);
+    QCOMPARE(a_.run, b_.run);  // the same id in two stores: still two runs
+  }
+
+  void overlay_has_both_runs_curves() {
+    CompareView view;
+    view.resize(1100, 700);
+    view.show();
+    view.setAvailableRuns({a_, b_});
+    tick_both(view);
+    auto* plot = view.findChild<CurvePlot*>("compare_plot");
+    choose(view.findChild<QComboBox*>("curve_combo"), "s\tloss");
+    QCOMPARE(plot->seriesNames(), QStringList({a_.label, b_.label}));
+    for (const RunRef& r : {a_, b_}) {
+      QVector<double> steps, times, losses;
+      for (const ScalarPoint& p : r.store->scalar_series(r.run, "loss", 2000)) {
+        steps << double(p.step);
+        times << p.wall_time;
+        losses << p.value;
+      }
+      QCOMPARE(steps.size(), 15);  // every second step of 30
+      QCOMPARE(plot->seriesX(r.label), steps);
+      QCOMPARE(plot->seriesY(r.label), losses);
+    }
+    QVERIFY(plot->seriesY(a_.label) != plot->seriesY(b_.label));
+
+    // The shared x axis switches to elapsed training time.
+    choose(view.findChild<QComboBox*>("x_axis_combo"), "time");
+    for (const RunRef& r : {a_, b_}) {
+      QVector<double> times;
+      for (const ScalarPoint& p : r.store->scalar_series(r.run, "loss", 2000)) times << p.wall_time;
+      QCOMPARE(plot->seriesX(r.label), times);
+    }
+    choose(view.findChild<QComboBox*>("x_axis_combo"), "step");
+
+    // An evaluation metric: the average score at each evaluation.
+    choose(view.findChild<QComboBox*>("curve_combo"), "m\tvalidation\t\taverage");
+    for (const RunRef& r : {a_, b_}) {
+      QVector<double> values;
+      for (const MetricPoint& m : r.store->metric_series(r.run, "", "average")) values << m.value;
+      QCOMPARE(plot->seriesX(r.label), QVector<double>({15, 30}));
+      QCOMPARE(plot->seriesY(r.label), values);
+    }
+
+    // Unticking one run takes its curve away.
+    view.findChild<QListWidget*>("run_list")->item(1)->setCheckState(Qt::Unchecked);
+    QCOMPARE(plot->seriesNames(), QStringList({a_.label}));
+
+    QTemporaryDir out;
+    QCOMPARE(save_plot(plot->customPlot(), out.filePath("overlay.svg")), QString());
+    QVERIFY(QFile(out.filePath("overlay.svg")).size() > 0);
+  }
+
+  void scores_table_holds_the_stores_numbers() {
+    CompareView view;
+    view.setAvailableRuns({a_, b_});
+    tick_both(view);
+    auto* table = view.findChild<QTableView*>("scores_table");
+    const QAbstractItemModel& model = *table->model();
+    QCOMPARE(model.rowCount(), 2);
+    const int trainable_column = column_of(model, "Trainable parameters");
+    QVERIFY(trainable_column >= 0);
+    std::vector<long long> trainable;
+    for (int row = 0; row < 2; ++row) {
+      const RunRef& r = row == 0 ? a_ : b_;
+      QCOMPARE(model.index(row, 0).data().toString(), r.label);
+      const auto params = nlohmann::json::parse(r.store->run(r.run)->parameters_json);
+      trainable.push_back(
+          model.index(row, trainable_column).data(CompareView::kValueRole).toLongLong());
+      QCOMPARE(trainable.back(), params.at("trainable").get<long long>());
+      for (const std::string task : {"sst2", "rte", ""}) {
+        const std::string metric = task.empty() ? "average" : "score";
+        double final_value = NAN, best = -INFINITY;
+        for (const MetricPoint& m : r.store->metric_series(r.run, task, metric)) {
+          if (m.task != task) continue;  // an empty task matches all
+          final_value = m.value;         // in step order
+          best = std::max(best, m.value);
+        }
+        const QString name = task.empty() ? QString("average") : QString::fromStdString(task);
+        const int final_column = column_of(model, name + " final");
+        const int best_column = column_of(model, name + " best");
+        QVERIFY(final_column >= 0 && best_column >= 0);
+        QCOMPARE(model.index(row, final_column).data(CompareView::kValueRole).toDouble(),
+                 final_value);
+        QCOMPARE(model.index(row, best_column).data(CompareView::kValueRole).toDouble(), best);
+        QCOMPARE(model.index(row, final_column).data().toString(),
+                 QString::number(final_value, 'f', 4));
+      }
+    }
+    // Reduction factor 8 has twice the adapter width of 16: more parameters.
+    QVERIFY(trainable[0] > trainable[1]);
+
+    QTemporaryDir out;
+    const QString csv = out.filePath("scores.csv");
+    QCOMPARE(save_table_csv(*table, csv), QString());
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    QVERIFY(lines.at(0).startsWith("Run,Status,Variant,Trainable parameters,"));
+    QVERIFY(lines.at(1).startsWith(a_.label.toUtf8() + ",finished,hyperformer_pp,"));
+  }
+
+  void config_diff_lists_exactly_the_changed_keys() {
+    CompareView view;
+    view.setAvailableRuns({a_, b_});
+    tick_both(view);
+    QCOMPARE(view.differingKeys(), QStringList({"output.store", "variant.reduction_factor"}));
+    auto* table = view.findChild<QTableView*>("config_table");
+    auto* only = view.findChild<QCheckBox*>("diff_only_check");
+    only->setChecked(true);
+    QCOMPARE(visible_rows(*table), 2);
+    const QAbstractItemModel& model = *table->model();
+    for (int r = 0; r < model.rowCount(); ++r) {
+      if (table->isRowHidden(r)) continue;
+      if (model.index(r, 0).data().toString() == "variant.reduction_factor") {
+        QCOMPARE(model.index(r, 1).data().toString(), QString("8"));
+        QCOMPARE(model.index(r, 2).data().toString(), QString("16"));
+        QVERIFY(model.index(r, 1).data(Qt::BackgroundRole).isValid());  // highlighted
+      }
+    }
+    only->setChecked(false);
+    QVERIFY(visible_rows(*table) > 20);
+    QCOMPARE(visible_rows(*table), model.rowCount());
+  }
+};
+
+QTEST_MAIN(TestUiCompare)
+#include "tst_ui_compare.moc"
