@@ -438,6 +438,8 @@ void MainWindow::restore_settings() {
       // A config from another version: the form keeps its defaults.
     }
   }
+  live_->setSmoothingPercent(settings.value("live/smoothing", live_->smoothingPercent()).toInt());
+  live_->setLogLoss(settings.value("live/log_loss", false).toBool());
   const QString store = settings.value("store/last").toString();
   if (!store.isEmpty() && QFileInfo::exists(store)) openStore(store);
   pages_->setCurrentIndex(settings.value("main_window/page", 0).toInt());
@@ -448,6 +450,8 @@ void MainWindow::save_settings() {
   settings.setValue("main_window/geometry", saveGeometry());
   settings.setValue("main_window/state", saveState());
   settings.setValue("main_window/page", pages_->currentIndex());
+  settings.setValue("live/smoothing", live_->smoothingPercent());
+  settings.setValue("live/log_loss", live_->logLoss());
   settings.setValue("setup/config", QString::fromStdString(setup_->config().to_json().dump()));
 }
 

@@ -87,6 +87,19 @@ void LiveView::on_smoothing_moved(int value) {
   loss_->setSmoothing(value > 0, value / 100.0);
 }
 
+int LiveView::smoothingPercent() const {
+  return smoothing_->value();
+}
+void LiveView::setSmoothingPercent(int percent) {
+  smoothing_->setValue(percent);
+}
+bool LiveView::logLoss() const {
+  return log_loss_->isChecked();
+}
+void LiveView::setLogLoss(bool on) {
+  log_loss_->setChecked(on);
+}
+
 void LiveView::showRun(const RunRef& run) {
   const bool same = run == run_;
   run_ = run;

@@ -34,6 +34,12 @@ class LiveView : public QWidget {
   CurvePlot* throughputPlot() const { return throughput_; }
   CurvePlot* metricsPlot() const { return metrics_; }
 
+  // The loss smoothing in percent (0..99) and the loss plot's log scale, for QSettings.
+  int smoothingPercent() const;
+  void setSmoothingPercent(int percent);
+  bool logLoss() const;
+  void setLogLoss(bool on);
+
   // Points per curve asked of the store (2,000 by default: about one per pixel column).
   void setMaxPoints(std::size_t points) { max_points_ = points; }
 

@@ -546,11 +546,10 @@ QStringList SetupForm::machine_problems() {
     try {
       backbones_[spec] = backbone_config(spec);
     } catch (const std::exception& e) {
-      backbones_[spec] = std::nullopt;
-      backbone_errors_[spec] = QString::fromStdString(e.what());
+      // Not cached: the folder may be filled or typed to its end in a moment.
+      p << "backbone: " + QString::fromStdString(e.what());
     }
   }
-  if (!spec.empty() && !backbones_.at(spec)) p << "backbone: " + backbone_errors_.at(spec);
   const bool any_glue = std::any_of(config_.tasks.begin(), config_.tasks.end(),
                                     [](const auto& t) { return !t.custom; });
   const QString glue_dir = QString::fromStdString(config_.glue_dir);
@@ -578,11 +577,11 @@ void SetupForm::update_parameters(const QStringList& config_problems) {
   report_.reset();
   backbone_info_->clear();
   const auto bb = backbones_.find(config_.backbone);
-  if (bb == backbones_.end() || !bb->second) {
+  if (bb == backbones_.end()) {
     parameters_->setText(tr("Trainable parameters: choose a backbone"));
     return;
   }
-  const T5Config& t5 = *bb->second;
+  const T5Config& t5 = bb->second;
   const QLocale locale;
   backbone_info_->setText(tr("d_model %1, %2 + %3 blocks, %4 heads, feed-forward %5 (%6)")
                               .arg(t5.d_model)

@@ -91,8 +91,7 @@ class SetupForm : public QWidget {
   FieldProblems fields_;
   bool populating_ = false;
   // Backbone shapes read so far, by spec (reading config.json on every keystroke is wasteful).
-  std::map<std::string, std::optional<T5Config>> backbones_;
-  std::map<std::string, QString> backbone_errors_;
+  std::map<std::string, T5Config> backbones_;
 
   QLineEdit* name_;
   QLineEdit* glue_dir_;
