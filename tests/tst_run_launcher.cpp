@@ -191,6 +191,21 @@ class TestRunLauncher : public QObject {
     }
   }
 
+  // Files and devices are checked with the config, all at once, before a run is recorded.
+  void what_the_machine_lacks_is_refused_before_a_run_exists() {
+    ExperimentConfig c = small_config(path("refused.db"));
+    c.device = "cuda:7";
+    c.backbone = "/nonexistent/t5-small";
+    c.glue_dir = "/nonexistent/glue";
+    const auto problems = launch_problems(c);
+    QCOMPARE(problems.size(), std::size_t{3});
+    QVERIFY(hwb::test::throws_with([&] { launch_run(c, {}); },
+                                   {"cannot start", "training.device", "backbone: '/nonexistent/t5-small'",
+                                    "is not a folder", "/nonexistent/glue"}));
+    QVERIFY(!fs::exists(path("refused.db")));
+    QVERIFY(launch_problems(small_config(path("fine.db"))).empty());
+  }
+
   void resume_refuses_what_it_cannot_continue() {
     const fs::path store = path("full.db");  // its run 1 finished above
     QVERIFY(hwb::test::throws_with([&] { resume_run(store, 1, {}); }, {"has finished"}));

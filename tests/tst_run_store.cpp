@@ -630,8 +630,8 @@ class TestRunStore : public QObject {
   }
 
   void migrations_are_an_ordered_list() {
-    // A store of this build (version 1) with data, upgraded by a made-up version 2: the
-    // mechanism a real version 2 will use, one more entry in store_migrations().
+    // A store of this build with data, upgraded by a made-up next version: the mechanism every
+    // new version uses, one more entry in store_migrations().
     const fs::path file = path("upgrade.db");
     const auto [a, b] = fill_two_runs(file);
     std::vector<StoreMigration> migrations(store_migrations().begin(), store_migrations().end());
@@ -646,7 +646,7 @@ class TestRunStore : public QObject {
       SqliteStatement q(db, "SELECT notes, name FROM runs WHERE id = ?1");
       q.bind_int64(1, a);
       QVERIFY(q.step());
-      QCOMPARE(q.column_text(0), std::string("from v1"));
+      QCOMPARE(q.column_text(0), std::string("from v1"));  // the SQL's literal, not the version
       QCOMPARE(q.column_text(1), std::string("a"));
       q.reset();
       migrate_store(db, migrations);  // already there: nothing to do
@@ -674,6 +674,29 @@ class TestRunStore : public QObject {
     QVERIFY(throws_with([&] { RunStoreReader::open(empty); }, {"empty.db", "no run was ever"}));
     { auto store = RunStore::open(empty); }
     QCOMPARE(pragma(empty, "user_version"), store_schema_version());
+  }
+
+  // Version 2 added the parameter counts; a version 1 file (yesterday's build) opens for reading
+  // after an in-place upgrade that keeps its runs, and takes parameter counts from then on.
+  void a_version_1_store_is_upgraded_when_opened() {
+    const fs::path file = path("v1.db");
+    {
+      SqliteDatabase db(file, SqliteDatabase::Mode::ReadWriteCreate);
+      migrate_store(db, store_migrations().first(1));
+      db.exec("INSERT INTO runs (name, status, config_json, device, versions_json, started_at_ms, "
+              "host, pid, heartbeat_ms) VALUES ('old', 'finished', '{}', 'cpu', '{}', 1, 'h', 1, 1)");
+    }
+    QCOMPARE(pragma(file, "user_version"), int64_t{1});
+    const auto reader = RunStoreReader::open(file);
+    QCOMPARE(pragma(file, "user_version"), store_schema_version());
+    const auto runs = reader->runs();
+    QCOMPARE(runs.size(), std::size_t{1});
+    QCOMPARE(runs[0].name, std::string("old"));
+    QCOMPARE(runs[0].parameters_json, std::string());
+
+    auto store = RunStore::open(file);
+    store->set_parameters(runs[0].id, R"({"trainable":42})");
+    QCOMPARE(reader->run(runs[0].id)->parameters_json, std::string(R"({"trainable":42})"));
   }
 
   void foreign_files_are_refused() {

@@ -9,7 +9,9 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Hyperformer Workbench command line: inspect T5 checkpoints, run them, and check this build "
+      "Hyperformer Workbench command line: train multi-task T5 experiments (Hyperformer, "
+      "Hyperformer++, adapters, fine-tuning) headless into a run store the workbench opens, resume "
+      "and evaluate them, list and export runs, inspect T5 checkpoints and check this build "
       "against transformers' reference outputs.",
       "hyperformer"};
   app.set_version_flag("--version", std::string("hyperformer ") + HWB_CLI_VERSION);
@@ -21,7 +23,7 @@ int main(int argc, char** argv) {
       "--target 1\n"
       "  hyperformer forward --model builtin:tiny --ids 13,57,1 --json\n"
       "  hyperformer train --demo\n"
-      "  hyperformer train --config resources/presets/hyperformer_pp_t5_base.json --device cuda\n"
+      "  hyperformer train --config resources/presets/t5_base_hyperformer_pp.json --device cuda\n"
       "  hyperformer runs list --store runs.db\n"
       "  hyperformer resume --store runs.db --run 3\n"
       "  hyperformer eval --store runs.db --run 3 --split test --out predictions.jsonl\n"

@@ -136,12 +136,37 @@ struct RunStoreReader::State {
   std::mutex mutex;
 };
 
+namespace {
+
+// A store from an older build is upgraded in place, as its next writer would do, so that opening
+// yesterday's file simply works. Only a file that cannot be written stays refused (with the
+// reader's message, which says what to do).
+void upgrade_if_older(const std::filesystem::path& file) {
+  int64_t version = 0;
+  {
+    SqliteDatabase probe(file, SqliteDatabase::Mode::ReadOnly);
+    probe.set_busy_timeout(kBusyTimeout);
+    version = probe.pragma_int("user_version");
+  }
+  if (version <= 0 || version >= store_schema_version()) return;
+  try {
+    SqliteDatabase writer(file, SqliteDatabase::Mode::ReadWriteCreate);
+    writer.set_busy_timeout(kBusyTimeout);
+    migrate_store(writer);
+  } catch (const Error&) {
+    // Read-only medium or permissions: check_store_version() explains.
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<RunStoreReader> RunStoreReader::open(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
     throw Error("run store " + file.string() +
                 ": no such file; choose an existing store, or start a run to create one");
   }
+  upgrade_if_older(file);
   SqliteDatabase db(file, SqliteDatabase::Mode::ReadOnly);
   db.set_busy_timeout(kBusyTimeout);
   check_store_version(db);

@@ -4,8 +4,10 @@
 #include <sqlite3.h>
 #include <torch/version.h>
 
+#include "core/model/DeviceSpec.h"
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
+#include "core/train/ExperimentData.h"
 #include "core/train/StoreRecorder.h"
 #include "core/util/Error.h"
 
@@ -39,9 +41,41 @@ std::string versions_json() {
       .dump();
 }
 
+std::vector<std::string> launch_problems(const ExperimentConfig& config) {
+  std::vector<std::string> problems = config.problems();
+  try {
+    parse_device(config.device);
+  } catch (const std::exception& e) {
+    problems.push_back(std::string("training.device: ") + e.what());
+  }
+  if (config.backbone != ExperimentConfig::kBuiltinTinyBackbone && !config.backbone.empty()) {
+    const fs::path folder = config.backbone;
+    std::error_code ec;
+    if (!fs::is_regular_file(folder / "config.json", ec)) {
+      problems.push_back("backbone: '" + config.backbone + "' " +
+                         (fs::is_directory(folder, ec) ? "has no config.json" : "is not a folder") +
+                         ": choose a Hugging Face T5 folder (config.json and model.safetensors) or "
+                         "builtin:tiny");
+    }
+  }
+  if (!config.tasks.empty() && !config.glue_dir.empty()) {
+    try {
+      experiment_task_definitions(config);
+    } catch (const std::exception& e) {
+      problems.push_back(std::string("data: ") + e.what());
+    }
+  }
+  return problems;
+}
+
 LaunchedRun launch_run(const ExperimentConfig& config,
                        std::vector<std::shared_ptr<TrainingObserver>> observers) {
-  config.validate();
+  const std::vector<std::string> problems = launch_problems(config);
+  if (!problems.empty()) {
+    std::string message = "The experiment '" + config.name + "' cannot start:";
+    for (const std::string& p : problems) message += "\n  " + p;
+    throw Error(message);
+  }
   std::shared_ptr<RunStore> store = RunStore::open(config.store);
   LaunchedRun launched;
   launched.store = config.store;

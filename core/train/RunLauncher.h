@@ -21,6 +21,11 @@ struct LaunchedRun {
   std::unique_ptr<TrainingSession> session;
 };
 
+// Everything that would stop a run before its first step, as "path: reason (fix)": the config's
+// own problems plus what only the machine can answer (the device exists, the backbone folder and
+// every task's files are there). launch_run refuses with all of them before it records a run.
+std::vector<std::string> launch_problems(const ExperimentConfig& config);
+
 LaunchedRun launch_run(const ExperimentConfig& config,
                        std::vector<std::shared_ptr<TrainingObserver>> observers);
 LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,

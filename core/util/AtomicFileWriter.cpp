@@ -1,11 +1,13 @@
 #include "core/util/AtomicFileWriter.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,17 @@ std::string describe_errno(int err) {
   return std::strerror(err);
 }
 
+// Read, not set: umask() can only be queried by changing it, which races with other threads
+// creating files.
+mode_t process_umask() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  }
+  return 022;
+}
+
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(fs::path target) : target_(std::move(target)) {
@@ -35,6 +48,9 @@ AtomicFileWriter::AtomicFileWriter(fs::path target) : target_(std::move(target))
     throw Error("Cannot write '" + target_.string() + "': " + describe_errno(errno));
   }
   temp_ = fs::path(name.data());
+  // mkstemp makes the file private (0600); the result is an ordinary file of the user's, so it
+  // gets the mode any new file would (0666 less the umask).
+  ::fchmod(fd_, 0666 & ~process_umask());
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
