@@ -66,6 +66,13 @@ class TestUiRuns : public QObject {
     QCOMPARE(x.back(), 50000.0);
     QVERIFY(window.liveView()->metricsPlot()->hasSeries("average"));
 
+    // Zoomed in, the visible steps are read again at full resolution.
+    window.liveView()->lossPlot()->setXRange(1000, 1100);
+    QTRY_VERIFY_WITH_TIMEOUT(window.liveView()->lossPlot()->seriesX("loss").size() >= 100 &&
+                                 window.liveView()->lossPlot()->seriesX("loss").front() >= 999,
+                             5000);
+    QVERIFY(window.liveView()->lossPlot()->seriesX("loss").back() <= 1101);
+
     // Another writer adds a run: the watcher notices, the list grows, the selection stays.
     const int64_t second = write_run(file, "later", 10);
     QTRY_COMPARE_WITH_TIMEOUT(window.runList()->rowCount(), 2, 10000);
