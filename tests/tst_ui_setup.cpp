@@ -244,6 +244,23 @@ class TestUiSetup : public QObject {
     QVERIFY2(error.contains("nmae"), qPrintable(error));
     QCOMPARE(other.config().to_json(), saved);
   }
+
+  // Whatever presets the program ships load into the form; a GPU preset on a machine without one
+  // has its device marked rather than silently changed.
+  void bundled_presets_load() {
+    SetupForm form;
+    const bool has_gpu = field<QComboBox>(form, "device")->findData("cuda:0") >= 0;
+    for (const hwb::PresetFile& preset : hwb::list_presets()) {
+      QCOMPARE(form.loadPreset(preset.path), QString());
+      QCOMPARE(field<QComboBox>(form, "presets")->findText(preset.name) >= 0, true);
+      if (!has_gpu && form.config().device != "cpu") {
+        auto* device = field<QComboBox>(form, "device");
+        QVERIFY2(marked(device), qPrintable(preset.path));
+        QVERIFY(form.reasonAt(device).contains("not detected"));
+        QVERIFY(!form.canStart());
+      }
+    }
+  }
 };
 
 QTEST_MAIN(TestUiSetup)
