@@ -72,6 +72,7 @@ void TaskPicker::update_texts() {
     if (task.max_train)
       text += tr(", capped at %1").arg(locale.toString(qlonglong(task.max_train)));
     item->setText(text);
+    item->setToolTip(text);  // the list is narrow in a three-column form
   }
 }
 
