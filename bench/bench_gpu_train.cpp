@@ -4,6 +4,7 @@
 // clipping, AdamW, dropping the generated adapters).
 //
 //   bench_gpu_train [--models small,base] [--methods hyperformer_pp,full] [--batches 32,128]
+//                   [--impls eager,graph]
 //                   [--source-len 128] [--target-len 8] [--steps 10] [--repeats 3] [--warmup 3]
 //                   [--peak-tflops X] [--json FILE] [--no-eval]
 //
@@ -27,6 +28,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,6 +37,7 @@
 #ifdef HWB_BENCH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 #endif
 
 #include "core/model/Autocast.h"
@@ -42,6 +46,7 @@
 #include "core/peft/PeftConfig.h"
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
+#include "core/train/CudaGraphStep.h"
 #include "core/util/Error.h"
 
 using Clock = std::chrono::steady_clock;
@@ -52,6 +57,8 @@ struct Options {
   std::vector<std::string> models{"small", "base"};
   std::vector<std::string> methods{"hyperformer_pp", "full"};
   std::vector<int64_t> batches{32, 128};
+  // eager: LibTorch op by op; graph: the whole step captured once as a CUDA graph and replayed.
+  std::vector<std::string> impls{"eager", "graph"};
   int64_t source_len = 128;
   int64_t target_len = 8;
   int64_t steps = 10;
@@ -59,6 +66,7 @@ struct Options {
   int64_t warmup = 3;
   double peak_tflops = 0;  // 0: from the device name
   std::string json_path;
+  std::string profile_dir;  // a Chrome trace of 3 more steps per run, after the timing
   bool eval = true;
 };
 
@@ -85,6 +93,8 @@ Options parse(int argc, char** argv) {
     } else if (a == "--batches") {
       o.batches.clear();
       for (const auto& b : split(value())) o.batches.push_back(std::stoll(b));
+    } else if (a == "--impls") {
+      o.impls = split(value());
     } else if (a == "--source-len") {
       o.source_len = std::stoll(value());
     } else if (a == "--target-len") {
@@ -99,6 +109,8 @@ Options parse(int argc, char** argv) {
       o.peak_tflops = std::stod(value());
     } else if (a == "--json") {
       o.json_path = value();
+    } else if (a == "--profile") {
+      o.profile_dir = value();
     } else if (a == "--no-eval") {
       o.eval = false;
     } else {
@@ -152,7 +164,8 @@ struct FlopCount {
 FlopCount step_flops(const hwb::T5Config& c, bool full, int64_t adapter_dim, int64_t B, int64_t S,
                      int64_t T) {
   FlopCount f;
-  const double d = static_cast<double>(c.d_model), inner = static_cast<double>(c.num_heads * c.d_kv);
+  const double d = static_cast<double>(c.d_model),
+               inner = static_cast<double>(c.num_heads * c.d_kv);
   const double ff = static_cast<double>(c.d_ff) * (c.gated_ffn() ? 3.0 : 2.0);  // wi (+wi_1), wo
   const double bs = static_cast<double>(B * S), bt = static_cast<double>(B * T);
   auto weight = [&](double fwd, bool trains) {
@@ -165,14 +178,14 @@ FlopCount step_flops(const hwb::T5Config& c, bool full, int64_t adapter_dim, int
   };
   const double m = static_cast<double>(adapter_dim);
   for (int64_t l = 0; l < c.num_layers; ++l) {
-    weight(2 * bs * d * inner * 4, full);                  // q, k, v, o
+    weight(2 * bs * d * inner * 4, full);                        // q, k, v, o
     activation(2 * 2 * static_cast<double>(B) * S * S * inner);  // scores, context
     weight(2 * bs * d * ff, full);
     if (!full) activation(2 * bs * d * m * 2 * 2);  // down, up at two sites (weights generated)
   }
   for (int64_t l = 0; l < c.num_decoder_layers; ++l) {
-    weight(2 * bt * d * inner * 4, full);                        // self q, k, v, o
-    activation(2 * 2 * static_cast<double>(B) * T * T * inner);  // self scores, context
+    weight(2 * bt * d * inner * 4, full);                           // self q, k, v, o
+    activation(2 * 2 * static_cast<double>(B) * T * T * inner);     // self scores, context
     weight(2 * bt * d * inner * 2 + 2 * bs * d * inner * 2, full);  // cross q, o; k, v
     activation(2 * 2 * static_cast<double>(B) * T * S * inner);     // cross scores, context
     weight(2 * bt * d * ff, full);
@@ -198,7 +211,7 @@ double median(std::vector<double> v) {
 }
 
 struct Result {
-  std::string model, method;
+  std::string impl, model, method;
   int64_t batch = 0;
   int64_t trainable = 0;
   double step_s = 0;  // median seconds per step
@@ -235,6 +248,26 @@ std::string device_name() {
 #endif
 }
 
+// Runs `work` under LibTorch's Kineto profiler (CPU ops and CUDA kernels) and saves a Chrome
+// trace to `path`; bench/peers/kernel_summary.py sums its kernels.
+template <typename F>
+void profile_steps(const std::string& path, F&& work) {
+#ifdef HWB_BENCH_CUDA
+  namespace prof = torch::autograd::profiler;
+  using torch::profiler::impl::ActivityType;
+  const prof::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+  const std::set<ActivityType> activities{ActivityType::CPU, ActivityType::CUDA};
+  prof::prepareProfiler(config, activities);
+  prof::enableProfiler(config, activities);
+  work();
+  prof::disableProfiler()->save(path);
+  std::printf("profile: %s\n", path.c_str());
+#else
+  (void)path;
+  work();
+#endif
+}
+
 struct BatchSet {
   at::Tensor input_ids, attention_mask, labels;
 };
@@ -256,8 +289,9 @@ std::vector<BatchSet> make_batches(const hwb::T5Config& c, int64_t batch, const 
   return out;
 }
 
-bool run_one(const std::string& model_name, const std::string& method, int64_t batch,
-             const Options& o, double peak, Result& r) {
+bool run_one(const std::string& impl, const std::string& model_name, const std::string& method,
+             int64_t batch, const Options& o, double peak, Result& r) {
+  r.impl = impl == "graph" ? "ours_graph" : "ours";
   r.model = model_name;
   r.method = method;
   r.batch = batch;
@@ -273,7 +307,8 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
   const auto trainable = model.named_trainable_parameters();
   for (const auto& [name, p] : trainable) r.trainable += p.numel();
   if (trainable.empty()) {
-    std::fprintf(stderr, "FAIL %s/%s: no trainable parameter\n", model_name.c_str(), method.c_str());
+    std::fprintf(stderr, "FAIL %s/%s: no trainable parameter\n", model_name.c_str(),
+                 method.c_str());
     return false;
   }
   hwb::AdamW optimizer(trainable, hwb::AdamW::Options{});
@@ -281,8 +316,9 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
 
   std::vector<at::Tensor> losses, norms;
   int64_t index = 0;
-  auto step = [&] {
-    const BatchSet& b = data[static_cast<std::size_t>(index++ % 4)];
+  // The Trainer's step; the learning rate is a device tensor so that a graph replays it.
+  const at::Tensor lr = at::full({}, 3e-4, at::TensorOptions().dtype(at::kFloat).device(at::kCUDA));
+  auto train_step = [&](const BatchSet& b) {
     optimizer.zero_grad();
     at::Tensor loss;
     {
@@ -290,10 +326,30 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
       loss = model.forward("bench", b.input_ids, b.attention_mask, b.labels).loss;
     }
     loss.backward();
-    norms.push_back(optimizer.clip_grad_norm(1.0));
-    optimizer.step(3e-4);
+    const at::Tensor norm = optimizer.clip_grad_norm(1.0);
+    optimizer.step(lr);
     model.invalidate_generated();
-    losses.push_back(loss.detach());
+    return at::stack({loss.detach().to(at::kFloat), norm.to(at::kFloat)});
+  };
+  // Graph mode: the step reads fixed input tensors, refilled before each replay.
+  BatchSet fixed{data[0].input_ids.clone(), data[0].attention_mask.clone(), data[0].labels.clone()};
+  std::unique_ptr<hwb::CudaGraphStep> graph;
+  if (impl == "graph") {
+    graph = std::make_unique<hwb::CudaGraphStep>([&] { return train_step(fixed); }, 3);
+  }
+  auto step = [&] {
+    const BatchSet& b = data[static_cast<std::size_t>(index++ % 4)];
+    at::Tensor out;
+    if (graph) {
+      fixed.input_ids.copy_(b.input_ids);
+      fixed.attention_mask.copy_(b.attention_mask);
+      fixed.labels.copy_(b.labels);
+      out = graph->run().clone();
+    } else {
+      out = train_step(b);
+    }
+    losses.push_back(out[0]);
+    norms.push_back(out[1]);
   };
 
   for (int64_t i = 0; i < o.warmup; ++i) step();
@@ -306,6 +362,14 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
     block_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
   r.peak_bytes = peak_memory_bytes();
+  if (!o.profile_dir.empty()) {
+    const std::string path = o.profile_dir + "/" + r.impl + "_" + model_name + "_" + method + "_" +
+                             std::to_string(batch) + ".json";
+    profile_steps(path, [&] {
+      for (int i = 0; i < 3; ++i) step();
+      torch::cuda::synchronize();
+    });
+  }
   r.step_s = median(block_seconds) / static_cast<double>(o.steps);
   r.steps_per_s = 1.0 / r.step_s;
   r.examples_per_s = static_cast<double>(batch) * r.steps_per_s;
@@ -320,15 +384,16 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
   r.last_loss = all_losses[-1].item<double>();
   bool ok = true;
   if (!all_losses.isfinite().all().item<bool>() || !all_norms.isfinite().all().item<bool>()) {
-    std::fprintf(stderr, "FAIL %s/%s/%lld: loss or gradient norm not finite\n",
-                 model_name.c_str(), method.c_str(), static_cast<long long>(batch));
+    std::fprintf(stderr, "FAIL %s/%s/%lld: loss or gradient norm not finite\n", model_name.c_str(),
+                 method.c_str(), static_cast<long long>(batch));
     ok = false;
   }
 
-  if (o.eval) {
+  if (o.eval && !graph) {
     model.eval();
     hwb::GenerateOptions g;
     g.max_new_tokens = o.target_len;
+    g.stop_at_eos = false;  // fixed-length decoding: random weights may emit EOS at any step
     std::vector<double> seconds;
     at::Tensor out;
     for (int rep = 0; rep < 4; ++rep) {
@@ -344,7 +409,7 @@ bool run_one(const std::string& model_name, const std::string& method, int64_t b
     }
     r.eval_tokens = out.size(1) - 1;
     r.eval_examples_per_s = static_cast<double>(batch) / median(seconds);
-    if (out.size(0) != batch || r.eval_tokens < 1 || r.eval_tokens > o.target_len) {
+    if (out.size(0) != batch || r.eval_tokens != o.target_len) {
       std::fprintf(stderr, "FAIL %s/%s: generation has shape [%lld, %lld]\n", model_name.c_str(),
                    method.c_str(), static_cast<long long>(out.size(0)),
                    static_cast<long long>(out.size(1)));
@@ -364,45 +429,53 @@ int main(int argc, char** argv) {
                   torch::cuda::device_count() == 0 ? "sees no" : "has no");
       return 0;
     }
+    // The caching allocator knows no device before the first allocation on it.
+    (void)at::empty({1}, at::TensorOptions().device(at::kCUDA));
     const std::string name = device_name();
     const double peak = peak_for(name, o.peak_tflops);
     std::printf("device: %s, bf16 peak used for MFU: %.1f TFLOP/s\n", name.c_str(), peak / 1e12);
-    std::printf("source %lld, target %lld tokens; %lld warm-up steps, median of %lld x %lld steps\n",
-                static_cast<long long>(o.source_len), static_cast<long long>(o.target_len),
-                static_cast<long long>(o.warmup), static_cast<long long>(o.repeats),
-                static_cast<long long>(o.steps));
-    std::printf("%-6s %-15s %5s %10s %9s %10s %9s %6s %10s %10s %7s\n", "model", "method", "batch",
-                "trainable", "steps/s", "ex/s", "peak MiB", "MFU%", "eval ex/s", "loss0", "lossN");
+    std::printf(
+        "source %lld, target %lld tokens; %lld warm-up steps, median of %lld x %lld steps\n",
+        static_cast<long long>(o.source_len), static_cast<long long>(o.target_len),
+        static_cast<long long>(o.warmup), static_cast<long long>(o.repeats),
+        static_cast<long long>(o.steps));
+    std::printf("%-10s %-6s %-15s %5s %10s %9s %10s %9s %6s %10s %10s %7s\n", "impl", "model",
+                "method", "batch", "trainable", "steps/s", "ex/s", "peak MiB", "MFU%", "eval ex/s",
+                "loss0", "lossN");
     bool all_ok = true;
     nlohmann::json results = nlohmann::json::array();
     for (const auto& model : o.models) {
       for (const auto& method : o.methods) {
         for (const int64_t batch : o.batches) {
-          Result r;
-          const bool ok = run_one(model, method, batch, o, peak, r);
-          all_ok = all_ok && ok;
-          std::printf("%-6s %-15s %5lld %10lld %9.2f %10.1f %9.0f %6.1f %10.1f %10.4f %7.4f%s\n",
-                      r.model.c_str(), r.method.c_str(), static_cast<long long>(r.batch),
-                      static_cast<long long>(r.trainable), r.steps_per_s, r.examples_per_s,
-                      r.peak_bytes / 1048576.0, 100 * r.mfu, r.eval_examples_per_s, r.first_loss,
-                      r.last_loss, ok ? "" : "  WRONG");
-          std::fflush(stdout);
-          results.push_back({{"impl", "ours"},
-                             {"model", r.model},
-                             {"method", r.method},
-                             {"batch", r.batch},
-                             {"trainable", r.trainable},
-                             {"steps_per_s", r.steps_per_s},
-                             {"examples_per_s", r.examples_per_s},
-                             {"peak_bytes", r.peak_bytes},
-                             {"mfu", r.mfu},
-                             {"step_tflop", r.step_tflop},
-                             {"eval_examples_per_s", r.eval_examples_per_s},
-                             {"eval_tokens", r.eval_tokens},
-                             {"first_loss", r.first_loss},
-                             {"last_loss", r.last_loss},
-                             {"ok", ok},
-                             {"device", name}});
+          for (const auto& impl : o.impls) {
+            if (impl == "graph" && !hwb::CudaGraphStep::available()) continue;
+            Result r;
+            const bool ok = run_one(impl, model, method, batch, o, peak, r);
+            all_ok = all_ok && ok;
+            std::printf(
+                "%-10s %-6s %-15s %5lld %10lld %9.2f %10.1f %9.0f %6.1f %10.1f %10.4f %7.4f%s\n",
+                r.impl.c_str(), r.model.c_str(), r.method.c_str(), static_cast<long long>(r.batch),
+                static_cast<long long>(r.trainable), r.steps_per_s, r.examples_per_s,
+                r.peak_bytes / 1048576.0, 100 * r.mfu, r.eval_examples_per_s, r.first_loss,
+                r.last_loss, ok ? "" : "  WRONG");
+            std::fflush(stdout);
+            results.push_back({{"impl", r.impl},
+                               {"model", r.model},
+                               {"method", r.method},
+                               {"batch", r.batch},
+                               {"trainable", r.trainable},
+                               {"steps_per_s", r.steps_per_s},
+                               {"examples_per_s", r.examples_per_s},
+                               {"peak_bytes", r.peak_bytes},
+                               {"mfu", r.mfu},
+                               {"step_tflop", r.step_tflop},
+                               {"eval_examples_per_s", r.eval_examples_per_s},
+                               {"eval_tokens", r.eval_tokens},
+                               {"first_loss", r.first_loss},
+                               {"last_loss", r.last_loss},
+                               {"ok", ok},
+                               {"device", name}});
+          }
         }
       }
     }

@@ -1,8 +1,10 @@
-"""Joins the JSON of bench_gpu_train (ours) and peer_hf_train.py (peer_eager, peer_compiled) into
-one table with ours/peer ratios. Peer MFU uses our FLOP count for the same run (same model, same
-step), over the same dense bf16 peak.
+"""Joins the JSON of bench_gpu_train (ours: eager LibTorch; ours_graph: the step as one CUDA graph)
+and peer_hf_train.py (peer_eager, peer_compiled) into one table. On peer rows, the ratio columns
+are ours/peer with ours = ours_graph where it ran (else ours) for training and memory, and the eager
+LibTorch row for evaluation (generation is not graphed). Peer MFU uses our FLOP count for the same
+run (same model and step) over the same dense bf16 peak.
 
-  python3 compare.py ours.json [peer_eager.json] [peer_compiled.json]
+  python3 compare.py FILE.json...
 """
 
 import json
@@ -21,21 +23,21 @@ peak = 989.4e12
 print("\n| model | method | batch | impl | steps/s | ex/s | peak MiB | MFU % | eval ex/s | ours/peer train | ours/peer mem | ours/peer eval |")
 print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for k in keys:
-    ours = rows.get(("ours",) + k)
-    for impl in ("ours", "peer_eager", "peer_compiled"):
+    eager = rows.get(("ours",) + k)
+    best = rows.get(("ours_graph",) + k) or eager
+    tflop = (eager or best or {}).get("step_tflop", 0)
+    for impl in ("ours", "ours_graph", "peer_eager", "peer_compiled"):
         r = rows.get((impl,) + k)
         if not r:
             continue
-        tflop = ours["step_tflop"] if ours else 0
         mfu = 100 * tflop * 1e12 * r["steps_per_s"] / peak
         ev = f"{r['eval_examples_per_s']:.0f}" if r.get("eval_examples_per_s") else "-"
-        if impl == "ours" or not ours:
-            ratios = "| | |"
-        else:
-            ev_ratio = (f"{ours['eval_examples_per_s'] / r['eval_examples_per_s']:.2f}"
-                        if r.get("eval_examples_per_s") else "")
-            ratios = (f"{ours['steps_per_s'] / r['steps_per_s']:.2f} | "
-                      f"{ours['peak_bytes'] / r['peak_bytes']:.2f} | {ev_ratio} |")
+        ratios = "| | |"
+        if impl.startswith("peer") and best:
+            ev_ratio = (f"{eager['eval_examples_per_s'] / r['eval_examples_per_s']:.2f}"
+                        if eager and r.get("eval_examples_per_s") else "")
+            ratios = (f"{best['steps_per_s'] / r['steps_per_s']:.2f} | "
+                      f"{best['peak_bytes'] / r['peak_bytes']:.2f} | {ev_ratio} |")
         flag = "" if r["ok"] else " WRONG"
         print(f"| {k[0]} | {k[1]} | {k[2]} | {impl}{flag} | {r['steps_per_s']:.2f} | {r['examples_per_s']:.0f} | "
               f"{r['peak_bytes'] / 2**20:.0f} | {mfu:.1f} | {ev} | {ratios}")

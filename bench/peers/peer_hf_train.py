@@ -16,6 +16,7 @@ or gradient norm is not finite.
 """
 
 import argparse
+import copy
 import gc
 import json
 import math
@@ -112,7 +113,8 @@ def run(model_name, method, batch, a):
     torch.cuda.reset_peak_memory_stats()
     torch.manual_seed(1234)
     cfg = T5Config(vocab_size=32128, d_kv=64, dropout_rate=0.1, feed_forward_proj="relu",
-                   tie_word_embeddings=True, **shape(model_name))
+                   tie_word_embeddings=True, decoder_start_token_id=0, pad_token_id=0,
+                   eos_token_id=1, **shape(model_name))
     t5 = T5ForConditionalGeneration(cfg).cuda()
     hyper = None
     if method == "hyperformer_pp":
@@ -160,6 +162,13 @@ def run(model_name, method, batch, a):
         torch.cuda.synchronize()
         blocks.append(time.perf_counter() - t0)
     peak = torch.cuda.max_memory_allocated()
+    if a.profile:
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            for _ in range(3):
+                step()
+            torch.cuda.synchronize()
+        prof.export_chrome_trace(f"{a.profile}/peer_{a.mode}_{model_name}_{method}_{batch}.json")
     step_s = statistics.median(blocks) / a.steps
     all_losses = torch.stack(losses).float().cpu()
     all_norms = torch.stack(norms).float().cpu()
@@ -168,6 +177,11 @@ def run(model_name, method, batch, a):
     eval_eps, eval_tokens = 0.0, 0
     if not a.no_eval and a.mode == "eager":
         net.eval()
+        # Fixed-length decoding, as bench_gpu_train does it: random weights may emit EOS anywhere.
+        gen = copy.deepcopy(t5.generation_config)
+        gen.eos_token_id = None
+        gen.max_new_tokens, gen.min_new_tokens = a.target_len, None
+        gen.do_sample, gen.num_beams = False, 1
         seconds = []
         with torch.no_grad():
             for rep in range(4):
@@ -175,8 +189,7 @@ def run(model_name, method, batch, a):
                 torch.cuda.synchronize()
                 t0 = time.perf_counter()
                 with torch.autocast("cuda", dtype=torch.bfloat16):
-                    out = t5.generate(input_ids=ids, attention_mask=mask, max_new_tokens=a.target_len,
-                                      do_sample=False, num_beams=1)
+                    out = t5.generate(input_ids=ids, attention_mask=mask, generation_config=gen)
                 torch.cuda.synchronize()
                 if rep > 0:
                     seconds.append(time.perf_counter() - t0)
@@ -206,6 +219,7 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--no-eval", action="store_true")
     p.add_argument("--json")
+    p.add_argument("--profile", help="folder for a Chrome trace of 3 more steps per run")
     a = p.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = True
     print(f"peer_{a.mode}: torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)

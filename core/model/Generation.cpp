@@ -21,6 +21,10 @@ at::Tensor greedy_generate(T5Model& model, const at::Tensor& input_ids,
                                             options.use_cache ? &cache : nullptr);
     const at::Tensor last = model->lm_logits(hidden.select(1, hidden.size(1) - 1));
     at::Tensor next = last.argmax(-1);
+    if (!options.stop_at_eos) {
+      sequences = at::cat({sequences, next.unsqueeze(1)}, 1);
+      continue;
+    }
     next = at::where(finished, at::full_like(next, config.pad_token_id), next);
     sequences = at::cat({sequences, next.unsqueeze(1)}, 1);
     finished = finished.logical_or(next == config.eos_token_id);

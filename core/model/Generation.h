@@ -11,6 +11,9 @@ struct GenerateOptions {
   // Reuse keys and values of earlier steps; false recomputes the whole prefix every step (the
   // same output, slower; kept to check the cache).
   bool use_cache = true;
+  // False: always generate max_new_tokens (EOS is not special); for timing fixed-length decoding,
+  // and it drops the per-step host synchronisation.
+  bool stop_at_eos = true;
 };
 
 // Greedy decoding as transformers' generate(do_sample=False, num_beams=1) does it: output

@@ -42,6 +42,7 @@ at::Tensor AdamW::clip_grad_norm(double max_norm) {
 void AdamW::step(double lr) {
   at::NoGradGuard no_grad;
   ++steps_;
+  if (device_steps_.defined()) device_steps_.add_(1);
   const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(steps_));
   const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(steps_));
   const double step_size = lr / bias1;
@@ -54,6 +55,28 @@ void AdamW::step(double lr) {
     s.exp_avg_sq.mul_(options_.beta2).addcmul_(grad, grad, 1.0 - options_.beta2);
     const at::Tensor denom = (s.exp_avg_sq.sqrt() / bias2_sqrt).add_(options_.eps);
     s.param.addcdiv_(s.exp_avg, denom, -step_size);
+  }
+}
+
+void AdamW::step(const at::Tensor& lr) {
+  at::NoGradGuard no_grad;
+  ++steps_;
+  if (!device_steps_.defined()) {
+    device_steps_ = at::full({}, static_cast<double>(steps_ - 1), lr.options().dtype(at::kFloat));
+  }
+  device_steps_.add_(1);
+  const at::Tensor lr32 = lr.to(at::kFloat);
+  const at::Tensor step_size = lr32 / (1.0 - at::pow(options_.beta1, device_steps_));
+  const at::Tensor bias2_sqrt = at::sqrt(1.0 - at::pow(options_.beta2, device_steps_));
+  const at::Tensor decay = 1.0 - lr32 * options_.weight_decay;
+  for (Slot& s : slots_) {
+    const at::Tensor& grad = s.param.grad();
+    if (!grad.defined()) continue;
+    if (options_.weight_decay != 0) s.param.mul_(decay);
+    s.exp_avg.mul_(options_.beta1).add_(grad, 1.0 - options_.beta1);
+    s.exp_avg_sq.mul_(options_.beta2).addcmul_(grad, grad, 1.0 - options_.beta2);
+    const at::Tensor denom = (s.exp_avg_sq.sqrt() / bias2_sqrt).add_(options_.eps);
+    s.param.sub_(s.exp_avg / denom * step_size);
   }
 }
 
@@ -88,6 +111,7 @@ void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& te
     throw Error(message);
   }
   steps_ = steps;
+  device_steps_ = at::Tensor();  // recreated from steps_ by the next tensor-lr step
 }
 
 }  // namespace hwb

@@ -25,6 +25,11 @@ class AdamW {
   // One update with learning rate `lr` from the parameters' .grad(); parameters without a
   // gradient are left alone.
   void step(double lr);
+  // The same update with the learning rate as a 0-dim tensor on the parameters' device and the
+  // step count kept on the device: no value comes from the host, so the call can be captured in a
+  // CUDA graph and replayed (each replay counts a step on the device; steps_taken() counts calls).
+  // The first call must not be inside a capture (it creates the device step counter).
+  void step(const at::Tensor& lr);
   void zero_grad();
   int64_t steps_taken() const { return steps_; }
 
@@ -45,6 +50,7 @@ class AdamW {
   std::vector<Slot> slots_;
   Options options_;
   int64_t steps_ = 0;
+  at::Tensor device_steps_;  // float 0-dim, for step(const at::Tensor&)
 };
 
 }  // namespace hwb
