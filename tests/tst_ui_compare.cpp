@@ -32,9 +32,9 @@ void choose(QComboBox* combo, const QString& value) {
   combo->setCurrentIndex(index);
 }
 
-int column_of(const QAbstractItemModel& model, const QString& header) {
-  for (int c = 0; c < model.columnCount(); ++c) {
-    if (model.headerData(c, Qt::Horizontal).toString() == header) return c;
+int row_of(const QAbstractItemModel& model, const QString& quantity) {
+  for (int r = 0; r < model.rowCount(); ++r) {
+    if (model.index(r, 0).data().toString() == quantity) return r;
   }
   return -1;
 }
@@ -129,16 +129,17 @@ class TestUiCompare : public QObject {
     tick_both(view);
     auto* table = view.findChild<QTableView*>("scores_table");
     const QAbstractItemModel& model = *table->model();
-    QCOMPARE(model.rowCount(), 2);
-    const int trainable_column = column_of(model, "Trainable parameters");
-    QVERIFY(trainable_column >= 0);
+    QCOMPARE(model.columnCount(), 3);  // the quantity, then one column per run
+    QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), a_.label);
+    QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), b_.label);
+    const int trainable_row = row_of(model, "Trainable parameters");
+    QVERIFY(trainable_row >= 0);
     std::vector<long long> trainable;
-    for (int row = 0; row < 2; ++row) {
-      const RunRef& r = row == 0 ? a_ : b_;
-      QCOMPARE(model.index(row, 0).data().toString(), r.label);
+    for (int column = 1; column <= 2; ++column) {
+      const RunRef& r = column == 1 ? a_ : b_;
       const auto params = nlohmann::json::parse(r.store->run(r.run)->parameters_json);
       trainable.push_back(
-          model.index(row, trainable_column).data(CompareView::kValueRole).toLongLong());
+          model.index(trainable_row, column).data(CompareView::kValueRole).toLongLong());
       QCOMPARE(trainable.back(), params.at("trainable").get<long long>());
       for (const std::string task : {"sst2", "rte", ""}) {
         const std::string metric = task.empty() ? "average" : "score";
@@ -149,13 +150,13 @@ class TestUiCompare : public QObject {
           best = std::max(best, m.value);
         }
         const QString name = task.empty() ? QString("average") : QString::fromStdString(task);
-        const int final_column = column_of(model, name + " final");
-        const int best_column = column_of(model, name + " best");
-        QVERIFY(final_column >= 0 && best_column >= 0);
-        QCOMPARE(model.index(row, final_column).data(CompareView::kValueRole).toDouble(),
+        const int final_row = row_of(model, name + " final");
+        const int best_row = row_of(model, name + " best");
+        QVERIFY(final_row >= 0 && best_row >= 0);
+        QCOMPARE(model.index(final_row, column).data(CompareView::kValueRole).toDouble(),
                  final_value);
-        QCOMPARE(model.index(row, best_column).data(CompareView::kValueRole).toDouble(), best);
-        QCOMPARE(model.index(row, final_column).data().toString(),
+        QCOMPARE(model.index(best_row, column).data(CompareView::kValueRole).toDouble(), best);
+        QCOMPARE(model.index(final_row, column).data().toString(),
                  QString::number(final_value, 'f', 4));
       }
     }
@@ -168,8 +169,9 @@ class TestUiCompare : public QObject {
     QFile file(csv);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = file.readAll().split('\n');
-    QVERIFY(lines.at(0).startsWith("Run,Status,Variant,Trainable parameters,"));
-    QVERIFY(lines.at(1).startsWith(a_.label.toUtf8() + ",finished,hyperformer_pp,"));
+    QCOMPARE(lines.at(0), "Quantity," + a_.label.toUtf8() + "," + b_.label.toUtf8() + "\r");
+    QCOMPARE(lines.at(1), QByteArray("Status,finished,finished\r"));
+    QCOMPARE(lines.at(2), QByteArray("Variant,hyperformer_pp,hyperformer_pp\r"));
   }
 
   void config_diff_lists_exactly_the_changed_keys() {

@@ -166,6 +166,7 @@ CompareView::CompareView(QWidget* parent)
   scores_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   scores_table_->setSortingEnabled(false);
   scores_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  scores_table_->verticalHeader()->setVisible(false);
   install_table_export_menu(scores_table_, QStringLiteral("scores"));
   auto* export_scores = new QPushButton(tr("Export CSV…"), scores);
   export_scores->setObjectName("export_scores_button");
@@ -216,7 +217,10 @@ CompareView::CompareView(QWidget* parent)
   splitter->setObjectName("compare_splitter");
   splitter->addWidget(left);
   splitter->addWidget(right);
-  splitter->setStretchFactor(1, 4);
+  // The run list needs the width of a run label; the rest goes to plots and tables.
+  splitter->setStretchFactor(0, 0);
+  splitter->setStretchFactor(1, 1);
+  splitter->setSizes({220, 900});
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(splitter);
 
@@ -465,7 +469,8 @@ void CompareView::requery_range(double lo, double hi) {
 }
 
 void CompareView::show_scores() {
-  // Tasks in the order the runs list them; the split is validation when a run has it.
+  // One column per run, one row per quantity, like the config diff: runs read side by side and
+  // many tasks do not make the table scroll sideways.
   std::vector<std::string> tasks;
   for (const RunData& d : selected_) {
     for (const MetricPoint& m : d.metrics) {
@@ -475,93 +480,100 @@ void CompareView::show_scores() {
       }
     }
   }
-  scores_model_->clear();
-  QStringList header{tr("Run"),
-                     tr("Status"),
-                     tr("Variant"),
-                     tr("Trainable parameters"),
-                     tr("Per task (% of backbone)"),
-                     tr("Steps")};
+  QStringList quantities{tr("Status"), tr("Variant"), tr("Trainable parameters"),
+                         tr("Per task (% of backbone)"), tr("Steps")};
   for (const std::string& t : tasks) {
-    header << tr("%1 final").arg(QString::fromStdString(t))
-           << tr("%1 best").arg(QString::fromStdString(t));
+    quantities << tr("%1 final").arg(QString::fromStdString(t))
+               << tr("%1 best").arg(QString::fromStdString(t));
   }
-  header << tr("average final") << tr("average best") << tr("best step");
-  scores_model_->setHorizontalHeaderLabels(header);
+  quantities << tr("average final") << tr("average best") << tr("best step");
 
+  std::vector<QList<QStandardItem*>> rows(static_cast<std::size_t>(quantities.size()));
+  for (int q = 0; q < quantities.size(); ++q) {
+    auto* label = text_item(quantities[q]);
+    QFont bold = label->font();
+    bold.setBold(true);
+    label->setFont(bold);
+    rows[static_cast<std::size_t>(q)] << label;
+  }
+  QStringList header{tr("Quantity")};
   for (std::size_t i = 0; i < selected_.size(); ++i) {
     const RunData& d = selected_[i];
-    QList<QStandardItem*> row;
-    row << text_item(series_name(i));
+    header << series_name(i);
+    QList<QStandardItem*> column;
     if (!d.info) {
-      row << text_item(tr("unreadable: %1").arg(d.error));
-      scores_model_->appendRow(row);
-      continue;
-    }
-    row << text_item(QString::fromStdString(d.info->status));
-    QString variant;
-    int64_t trainable = -1;
-    double per_task_percent = std::numeric_limits<double>::quiet_NaN();
-    try {
-      const ExperimentConfig config = ExperimentConfig::from_json(
-          nlohmann::json::parse(d.info->config_json), "the run's config");
-      variant = QString::fromUtf8(to_string(config.peft.variant));
-    } catch (const std::exception&) {
-      variant = tr("(unreadable config)");
-    }
-    try {
-      if (!d.info->parameters_json.empty()) {
-        const auto params = nlohmann::json::parse(d.info->parameters_json);
-        trainable = params.value("trainable", int64_t{-1});
-        per_task_percent = params.value("per_task_percent", per_task_percent);
+      column << text_item(tr("unreadable: %1").arg(d.error));
+      while (column.size() < quantities.size()) column << text_item(QString());
+    } else {
+      column << text_item(QString::fromStdString(d.info->status));
+      QString variant;
+      try {
+        const ExperimentConfig config = ExperimentConfig::from_json(
+            nlohmann::json::parse(d.info->config_json), "the run's config");
+        variant = QString::fromUtf8(to_string(config.peft.variant));
+      } catch (const std::exception&) {
+        variant = tr("(unreadable config)");
       }
-    } catch (const std::exception&) {
-    }
-    row << text_item(variant);
-    auto* trainable_item = text_item(trainable >= 0 ? format_count(trainable) : tr("not recorded"));
-    trainable_item->setData(static_cast<qlonglong>(trainable), kValueRole);
-    trainable_item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    if (trainable < 0) {
-      trainable_item->setToolTip(
-          tr("This run's store predates parameter counts, or its model was never built."));
-    }
-    row << trainable_item << number_item(per_task_percent, 3);
-    auto* steps = number_item(static_cast<double>(d.info->last_step), 0);
-    row << steps;
+      column << text_item(variant);
+      int64_t trainable = -1;
+      double per_task_percent = std::numeric_limits<double>::quiet_NaN();
+      try {
+        if (!d.info->parameters_json.empty()) {
+          const auto params = nlohmann::json::parse(d.info->parameters_json);
+          trainable = params.value("trainable", int64_t{-1});
+          per_task_percent = params.value("per_task_percent", per_task_percent);
+        }
+      } catch (const std::exception&) {
+      }
+      auto* trainable_item =
+          text_item(trainable >= 0 ? format_count(trainable) : tr("not recorded"));
+      trainable_item->setData(static_cast<qlonglong>(trainable), kValueRole);
+      trainable_item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      if (trainable < 0) {
+        trainable_item->setToolTip(
+            tr("This run's store predates parameter counts, or its model was never built."));
+      }
+      column << trainable_item << number_item(per_task_percent, 3)
+             << number_item(static_cast<double>(d.info->last_step), 0);
 
-    // The validation split when there is one, else whatever the run evaluated on.
-    std::string split;
-    for (const MetricPoint& m : d.metrics) {
-      if (split.empty() || m.split == "validation") split = m.split;
-    }
-    auto final_and_best = [&](const std::string& task, const std::string& metric) {
-      double final_value = std::numeric_limits<double>::quiet_NaN();
-      double best = std::numeric_limits<double>::quiet_NaN();
-      int64_t final_step = -1;
-      int64_t best_step = -1;
+      // The validation split when there is one, else whatever the run evaluated on.
+      std::string split;
       for (const MetricPoint& m : d.metrics) {
-        if (m.split != split || m.task != task || m.metric != metric) continue;
-        if (m.step > final_step) {
-          final_step = m.step;
-          final_value = m.value;
-        }
-        if (std::isnan(best) || m.value > best) {
-          best = m.value;
-          best_step = m.step;
-        }
+        if (split.empty() || m.split == "validation") split = m.split;
       }
-      return std::tuple{final_value, best, best_step};
-    };
-    for (const std::string& t : tasks) {
-      const auto [final_value, best, best_step] = final_and_best(t, "score");
-      row << number_item(final_value, 4) << number_item(best, 4);
+      auto final_and_best = [&](const std::string& task, const std::string& metric) {
+        double final_value = std::numeric_limits<double>::quiet_NaN();
+        double best = std::numeric_limits<double>::quiet_NaN();
+        int64_t final_step = -1;
+        int64_t best_step = -1;
+        for (const MetricPoint& m : d.metrics) {
+          if (m.split != split || m.task != task || m.metric != metric) continue;
+          if (m.step > final_step) {
+            final_step = m.step;
+            final_value = m.value;
+          }
+          if (std::isnan(best) || m.value > best) {
+            best = m.value;
+            best_step = m.step;
+          }
+        }
+        return std::tuple{final_value, best, best_step};
+      };
+      for (const std::string& t : tasks) {
+        const auto [final_value, best, best_step] = final_and_best(t, "score");
+        column << number_item(final_value, 4) << number_item(best, 4);
+      }
+      const auto [final_average, best_average, best_step] = final_and_best("", "average");
+      column << number_item(final_average, 4) << number_item(best_average, 4)
+             << number_item(
+                    best_step >= 0 ? double(best_step) : std::numeric_limits<double>::quiet_NaN(),
+                    0);
     }
-    const auto [final_average, best_average, best_step] = final_and_best("", "average");
-    row << number_item(final_average, 4) << number_item(best_average, 4)
-        << number_item(
-               best_step >= 0 ? double(best_step) : std::numeric_limits<double>::quiet_NaN(), 0);
-    scores_model_->appendRow(row);
+    for (int q = 0; q < quantities.size(); ++q) rows[static_cast<std::size_t>(q)] << column[q];
   }
+  scores_model_->clear();
+  scores_model_->setHorizontalHeaderLabels(header);
+  for (QList<QStandardItem*>& row : rows) scores_model_->appendRow(row);
 }
 
 void CompareView::show_config_diff() {

@@ -1,0 +1,153 @@
+// Screens of the workbench for the README and for looking at: trains two short real demo runs
+// (differing in the adapter reduction factor) into a temporary store, opens the main window on it
+// and saves the setup, live, weights and compare pages as PNG. Nothing is faked: every curve and
+// cell is what the engine wrote. Run under Xvfb (tools/render_screens.sh).
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QListWidget>
+#include <QPixmap>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cstdio>
+#include <exception>
+
+#include "core/train/RunLauncher.h"
+#include "ui/MainWindow.h"
+#include "ui/compare/CompareView.h"
+
+namespace {
+
+// Lets queued replots and store polling run before a page is grabbed.
+void settle(int ms) {
+  QEventLoop loop;
+  QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+  loop.exec();
+}
+
+hwb::ExperimentConfig screen_demo(const QTemporaryDir& dir, int64_t steps,
+                                  int64_t reduction_factor) {
+  hwb::ExperimentConfig c = hwb::ExperimentConfig::demo();
+  c.name = QStringLiteral("demo-r%1").arg(reduction_factor).toStdString();
+  c.steps = steps;
+  c.warmup_steps = std::max<int64_t>(1, steps / 10);
+  c.batch_size = 8;
+  c.log_every = 2;
+  c.eval_every = std::max<int64_t>(1, steps / 4);
+  c.eval_batch_size = 32;
+  for (hwb::ExperimentTask& t : c.tasks) {
+    t.max_train = 400;
+    t.max_validation = 48;
+    t.max_test = 16;
+  }
+  c.peft.reduction_factor = reduction_factor;
+  c.store = dir.filePath("runs.db").toStdString();
+  c.checkpoint_dir = dir.filePath("checkpoints").toStdString();
+  return c;
+}
+
+bool save(QWidget& window, const QString& folder, const QString& name) {
+  settle(800);
+  const QString file = QDir(folder).filePath(name + QStringLiteral(".png"));
+  if (!window.grab().save(file, "PNG")) {
+    std::fprintf(stderr, "could not write %s\n", qPrintable(file));
+    return false;
+  }
+  std::printf("wrote %s\n", qPrintable(file));
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("Hyperformer Workbench");
+  QApplication::setOrganizationName("hyperformer-workbench");
+  // The person's own remembered store and layout stay untouched.
+  QStandardPaths::setTestModeEnabled(true);
+  QSettings().clear();
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("Render the workbench's pages to PNG from a real demo run");
+  parser.addHelpOption();
+  const QCommandLineOption out_option("out", "Folder for the PNG files.", "folder", "screens");
+  const QCommandLineOption steps_option("steps", "Training steps of each demo run.", "n", "160");
+  const QCommandLineOption size_option("size", "Window size, WIDTHxHEIGHT.", "size", "1280x800");
+  parser.addOptions({out_option, steps_option, size_option});
+  parser.process(app);
+  const QString out = parser.value(out_option);
+  const QStringList size = parser.value(size_option).split('x');
+  if (size.size() != 2 || size[0].toInt() < 400 || size[1].toInt() < 300) {
+    std::fprintf(stderr, "--size: expected WIDTHxHEIGHT, at least 400x300\n");
+    return 2;
+  }
+  if (!QDir().mkpath(out)) {
+    std::fprintf(stderr, "cannot create %s\n", qPrintable(out));
+    return 1;
+  }
+
+  QTemporaryDir dir;
+  std::vector<int64_t> runs;
+  try {
+    for (int64_t reduction : {8, 16}) {
+      std::printf("training demo run (reduction factor %lld)...\n",
+                  static_cast<long long>(reduction));
+      std::fflush(stdout);
+      hwb::LaunchedRun launched =
+          hwb::launch_run(screen_demo(dir, parser.value(steps_option).toLongLong(), reduction), {});
+      launched.session->wait();
+      if (launched.session->state() != hwb::TrainingSession::State::kFinished) {
+        std::fprintf(stderr, "demo run failed: %s\n", launched.session->error().c_str());
+        return 1;
+      }
+      runs.push_back(launched.run);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot train the demo run: %s\n", e.what());
+    return 1;
+  }
+
+  hwb::MainWindow window;
+  window.resize(size[0].toInt(), size[1].toInt());
+  window.show();
+  if (!window.openStore(dir.filePath("runs.db"))) {
+    std::fprintf(stderr, "the window could not open the store it just trained into\n");
+    return 1;
+  }
+  window.selectRun(runs.front());
+  bool ok = true;
+  window.showPage("setup");
+  ok &= save(window, out, "setup");
+  window.showPage("live");
+  ok &= save(window, out, "live");
+  window.showPage("weights");
+  ok &= save(window, out, "weights");
+  // Both runs ticked: their curves overlaid.
+  if (auto* list = window.compareView()->findChild<QListWidget*>("run_list")) {
+    for (int i = 0; i < list->count(); ++i) list->item(i)->setCheckState(Qt::Checked);
+  }
+  window.showPage("compare");
+  if (!window.compareView()->isVisible()) {
+    // A window whose showPage does not know the page yet: select its tab directly.
+    for (QWidget* w = window.compareView()->parentWidget(); w; w = w->parentWidget()) {
+      if (auto* tabs = qobject_cast<QTabWidget*>(w)) {
+        tabs->setCurrentIndex(tabs->indexOf(window.compareView()));
+        break;
+      }
+    }
+  }
+  ok &= save(window, out, "compare");
+  if (auto* tabs = window.compareView()->findChild<QTabWidget*>("compare_tabs")) {
+    tabs->setCurrentIndex(1);  // the scores table
+    ok &= save(window, out, "compare-scores");
+    tabs->setCurrentIndex(2);  // the config diff
+    ok &= save(window, out, "compare-config");
+    tabs->setCurrentIndex(0);
+  }
+  return ok ? 0 : 1;
+}
