@@ -136,11 +136,30 @@ class TestUiLive : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
   }
 
-  void a_failed_run_shows_its_reason_and_log_and_the_queue_goes_on() {
+  // A run refused before it starts and a run that fails in its session both show their reason
+  // and what to do in the window (the second with its log one click away); the queue goes on.
+  void failed_runs_show_their_reason_and_log_and_the_queue_goes_on() {
     QTemporaryDir dir;
-    ExperimentConfig broken = short_demo(dir, 6);
-    broken.name = "broken";
-    broken.glue_dir = dir.filePath("no-glue-here").toStdString();
+    ExperimentConfig refused = short_demo(dir, 6);
+    refused.name = "refused";
+    refused.glue_dir = dir.filePath("no-glue-here").toStdString();
+
+    // A GLUE folder whose SST-2 train file has a label SST-2 does not have: found when the
+    // session reads it.
+    const QString glue = dir.filePath("bad-glue");
+    QVERIFY(QDir().mkpath(glue + "/SST-2"));
+    test::write_text((glue + "/SST-2/train.tsv").toStdString(),
+                     "sentence\tlabel\na fine film \t1\na dull film \t7\n");
+    QVERIFY(QFile::copy(
+        QString::fromStdString(
+            (std::filesystem::path(HWB_SOURCE_DIR) / "resources/demo/glue/SST-2/dev.tsv").string()),
+        glue + "/SST-2/dev.tsv"));
+    ExperimentConfig bad_rows = short_demo(dir, 6);
+    bad_rows.name = "bad-rows";
+    bad_rows.glue_dir = glue.toStdString();
+    bad_rows.tasks.resize(1);  // sst2
+    bad_rows.tasks[0].max_train = 0;
+
     ExperimentConfig next = short_demo(dir, 6);
     next.name = "next";
 
@@ -149,32 +168,34 @@ class TestUiLive : public QObject {
     RunController* controller = window.runController();
     QSignalSpy ended(controller, &RunController::runEnded);
     QSignalSpy start_failed(controller, &RunController::startFailed);
-    controller->enqueue(broken);
+    controller->enqueue(refused);
+    controller->enqueue(bad_rows);
     controller->enqueue(next);
-    QCOMPARE(controller->queuedCount(), 1);  // the first one is starting
-    QVERIFY(window.statusText().contains("1 queued"));
+    QCOMPARE(controller->queuedCount(), 2);  // the first one is starting
+    QVERIFY(window.statusText().contains("2 queued"));
 
-    // The failure is in the window with its reason; the queued run then starts and finishes.
-    RunErrorBanner* banner = window.errorBanner();
-    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 60000);
-    QVERIFY2(banner->text().contains("no-glue-here"), qPrintable(banner->text()));
-    QVERIFY(banner->text().contains("What to do"));
-    QTRY_VERIFY_WITH_TIMEOUT(ended.size() + start_failed.size() == 2, 120000);
-    QCOMPARE(ended.constLast().at(1).toString(), QString("finished"));
+    QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 2, 120000);
+    QCOMPARE(start_failed.size(), 1);
+    QVERIFY2(start_failed.at(0).at(0).toString().contains("no-glue-here"),
+             qPrintable(start_failed.at(0).at(0).toString()));
+    QCOMPARE(ended.at(0).at(1).toString(), QString("failed"));
+    QCOMPARE(ended.at(1).at(1).toString(), QString("finished"));
     QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
 
-    // The data folder is read by the session, so the run failed there and is in the store: its
-    // log is one click away.
-    QVERIFY(start_failed.isEmpty());
-    {
-      auto* show_log = banner->findChild<QPushButton*>("run_error_log");
-      QVERIFY(show_log->isVisible());
-      QTest::mouseClick(show_log, Qt::LeftButton);
-      auto* log = window.findChild<RunLogDialog*>("run_log");
-      QVERIFY(log != nullptr);
-      QVERIFY2(log->text().contains("failed"), qPrintable(log->text()));
-      QVERIFY(log->text().contains("no-glue-here"));
-    }
+    // The failed run's reason stays in the window, with what to do and its log.
+    RunErrorBanner* banner = window.errorBanner();
+    QVERIFY(banner->isVisible());
+    const QString reason = ended.at(0).at(2).toString();
+    QVERIFY2(reason.contains("train.tsv"), qPrintable(reason));
+    QVERIFY2(banner->text().contains("failed"), qPrintable(banner->text()));
+    QVERIFY(banner->text().contains("What to do"));
+    auto* show_log = banner->findChild<QPushButton*>("run_error_log");
+    QVERIFY(show_log->isVisible());
+    QTest::mouseClick(show_log, Qt::LeftButton);
+    auto* log = window.findChild<RunLogDialog*>("run_log");
+    QVERIFY(log != nullptr);
+    QVERIFY2(log->text().contains("status: failed"), qPrintable(log->text()));
+    QVERIFY(log->text().contains("train.tsv"));
   }
 };
 

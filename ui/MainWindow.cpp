@@ -95,6 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controller_, &RunController::queueChanged, this, &MainWindow::update_run_controls);
   connect(controller_, &RunController::progress, this, &MainWindow::update_progress);
   connect(watcher_, &StoreWatcher::changed, this, &MainWindow::on_store_changed);
+  connect(pages_, &QTabWidget::currentChanged, this, &MainWindow::refresh_current_page);
   connect(error_, &RunErrorBanner::showLogRequested, this, [this] { show_log(error_run_); });
   connect(model_view_, &ModelView::model_loaded, this,
           [this](const QString& spec) { show_message(tr("Loaded %1").arg(spec)); });
@@ -171,6 +172,26 @@ void MainWindow::build_menus() {
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(tr("&Start or queue the experiment"), QKeySequence(Qt::CTRL | Qt::Key_Return),
+                 this, [this] {
+                   if (setup_->canStart()) {
+                     controller_->enqueue(setup_->config());
+                   } else {
+                     showPage("setup");
+                     show_message(tr("Setup has problems to fix first"));
+                   }
+                 });
+  run->addAction(tr("&Pause or resume"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
+    if (controller_->state() == RunController::State::kPaused) {
+      controller_->resume();
+    } else {
+      controller_->pause();
+    }
+  });
+  run->addAction(tr("S&top"), controller_, &RunController::stop);
+  run->addAction(tr("&Clear the queue"), controller_, &RunController::clearQueue);
 }
 
 void MainWindow::build_status_bar() {
@@ -266,7 +287,8 @@ bool MainWindow::openStore(const QString& path) {
   }
   selected_ = {};
   runs_->setLocalStore(reader);
-  watcher_->setReader(reader);
+  watcher_->setReader(nullptr);
+  for (const auto& store : runs_->stores()) watcher_->addReader(store);
   setWindowTitle(tr("Hyperformer Workbench — %1").arg(QFileInfo(path).fileName()));
   QSettings().setValue("store/last", QFileInfo(path).absoluteFilePath());
   return true;
@@ -274,7 +296,8 @@ bool MainWindow::openStore(const QString& path) {
 
 bool MainWindow::addStoreFile(const QString& path) {
   try {
-    runs_->addStore(RunStoreReader::open(path.toStdString()));
+    std::shared_ptr<const RunStoreReader> reader = RunStoreReader::open(path.toStdString());
+    if (runs_->addStore(reader)) watcher_->addReader(reader);
   } catch (const std::exception& e) {
     error_run_ = {};
     error_->showError(tr("Could not open the store file %1").arg(path),
@@ -334,9 +357,19 @@ void MainWindow::on_selection_changed() {
 
 void MainWindow::on_store_changed() {
   runs_->refresh();
-  live_->refresh();
-  weights_->refresh();
-  compare_->refresh();
+  refresh_current_page();
+}
+
+// Only the page in view re-reads the store on every change; the others catch up when shown.
+void MainWindow::refresh_current_page() {
+  QWidget* page = pages_->currentWidget();
+  if (page == live_) {
+    live_->refresh();
+  } else if (page == weights_) {
+    weights_->refresh();
+  } else if (page == compare_) {
+    compare_->refresh();
+  }
 }
 
 void MainWindow::on_run_started(int64_t run, const QString& store) {

@@ -74,6 +74,7 @@ class MainWindow : public QMainWindow {
   void save_settings();
 
   void on_store_changed();
+  void refresh_current_page();
   void on_selection_changed();
   void on_run_started(int64_t run, const QString& store);
   void on_run_ended(int64_t run, const QString& outcome, const QString& message);

@@ -16,12 +16,14 @@ void RunListModel::setLocalStore(std::shared_ptr<const RunStoreReader> reader) {
   refresh();
 }
 
-void RunListModel::addStore(std::shared_ptr<const RunStoreReader> reader) {
+bool RunListModel::addStore(std::shared_ptr<const RunStoreReader> reader) {
   for (const auto& s : stores()) {
-    if (std::filesystem::equivalent(s->file(), reader->file())) return;
+    std::error_code error;
+    if (std::filesystem::equivalent(s->file(), reader->file(), error)) return false;
   }
   extra_.push_back(std::move(reader));
   refresh();
+  return true;
 }
 
 std::vector<std::shared_ptr<const RunStoreReader>> RunListModel::stores() const {

@@ -27,8 +27,8 @@ class RunListModel : public QAbstractTableModel {
   // The store new runs are written to; its runs come first and their labels carry no file name.
   void setLocalStore(std::shared_ptr<const RunStoreReader> reader);
   const std::shared_ptr<const RunStoreReader>& localStore() const { return local_; }
-  // Adds another store (read-only). Adding the same file twice does nothing.
-  void addStore(std::shared_ptr<const RunStoreReader> reader);
+  // Adds another store (read-only). Adding the same file twice does nothing and returns false.
+  bool addStore(std::shared_ptr<const RunStoreReader> reader);
   std::vector<std::shared_ptr<const RunStoreReader>> stores() const;
   void refresh();
 

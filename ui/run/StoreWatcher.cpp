@@ -12,14 +12,16 @@ StoreWatcher::StoreWatcher(QObject* parent) : QObject(parent), timer_(new QTimer
 }
 
 void StoreWatcher::setReader(std::shared_ptr<const RunStoreReader> reader) {
-  reader_ = std::move(reader);
-  last_version_ = -1;
-  if (reader_) {
-    timer_->start();
-    poll();
-  } else {
-    timer_->stop();
-  }
+  watched_.clear();
+  timer_->stop();
+  if (reader) addReader(std::move(reader));
+}
+
+void StoreWatcher::addReader(std::shared_ptr<const RunStoreReader> reader) {
+  if (!reader) return;
+  watched_.push_back({std::move(reader), -1});
+  timer_->start();
+  poll();
 }
 
 void StoreWatcher::setInterval(int milliseconds) {
@@ -27,16 +29,19 @@ void StoreWatcher::setInterval(int milliseconds) {
 }
 
 void StoreWatcher::poll() {
-  if (!reader_) return;
-  int64_t version = 0;
-  try {
-    version = reader_->data_version();
-  } catch (const std::exception&) {
-    return;  // busy or briefly unreadable: the next poll tries again
+  bool changed_any = false;
+  for (Watched& w : watched_) {
+    int64_t version = 0;
+    try {
+      version = w.reader->data_version();
+    } catch (const std::exception&) {
+      continue;  // busy or briefly unreadable: the next poll tries again
+    }
+    if (version == w.last_version) continue;
+    w.last_version = version;
+    changed_any = true;
   }
-  if (version == last_version_) return;
-  last_version_ = version;
-  Q_EMIT changed();
+  if (changed_any) Q_EMIT changed();
 }
 
 }  // namespace hwb

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 class QTimer;
 
@@ -11,7 +12,7 @@ namespace hwb {
 
 class RunStoreReader;
 
-// Polls a run store's data_version() on a timer and says when another connection (a local
+// Polls run stores' data_version() on a timer and says when another connection (a local
 // session, a CLI run writing the same file) committed something. Views reload on changed(), so a
 // store someone else writes looks the same as a live run of this window.
 class StoreWatcher : public QObject {
@@ -20,9 +21,11 @@ class StoreWatcher : public QObject {
  public:
   explicit StoreWatcher(QObject* parent = nullptr);
 
-  // Starts watching this reader (null: stops). The first poll reports a change.
+  // Watches only this reader (null: nothing). The first poll reports a change.
   void setReader(std::shared_ptr<const RunStoreReader> reader);
-  const std::shared_ptr<const RunStoreReader>& reader() const { return reader_; }
+  // Watches this one too (a store file added beside the open one, which a CLI run may be
+  // writing).
+  void addReader(std::shared_ptr<const RunStoreReader> reader);
   void setInterval(int milliseconds);
   // Polls now (also what the timer does).
   void poll();
@@ -31,9 +34,12 @@ class StoreWatcher : public QObject {
   void changed();
 
  private:
-  std::shared_ptr<const RunStoreReader> reader_;
+  struct Watched {
+    std::shared_ptr<const RunStoreReader> reader;
+    int64_t last_version = -1;
+  };
+  std::vector<Watched> watched_;
   QTimer* timer_;
-  int64_t last_version_ = -1;
 };
 
 }  // namespace hwb
