@@ -195,6 +195,17 @@ class TestUiCompare : public QObject {
     only->setChecked(false);
     QVERIFY(visible_rows(*table) > 20);
     QCOMPARE(visible_rows(*table), model.rowCount());
+
+    // The window re-offers the same runs whenever its run list reloads: the picks stay.
+    RunRef relabelled = b_;
+    relabelled.label = "renamed";
+    view.setAvailableRuns({a_, relabelled});
+    QCOMPARE(view.selectedRuns().size(), std::size_t{2});
+    QCOMPARE(view.findChild<QListWidget*>("run_list")->item(1)->text(), QString("renamed"));
+    // A run no longer offered is no longer picked.
+    view.setAvailableRuns({a_});
+    QCOMPARE(view.selectedRuns().size(), std::size_t{1});
+    QVERIFY(view.differingKeys().isEmpty());
   }
 };
 

@@ -8,6 +8,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTabWidget>
@@ -267,6 +268,18 @@ CompareView::~CompareView() = default;
 
 void CompareView::setAvailableRuns(const std::vector<RunRef>& runs) {
   const std::vector<RunRef> picked = selectedRuns();
+  // The run list reloads often while a run trains; the same runs again only update their labels,
+  // so the picked runs, their curves and the tables' scroll positions stay.
+  if (runs == available_) {
+    const QSignalBlocker quiet(run_list_);
+    for (int row = 0; row < run_list_->count(); ++row) {
+      QListWidgetItem* item = run_list_->item(row);
+      const std::size_t index = item->data(Qt::UserRole).toULongLong();
+      available_[index].label = runs[index].label;
+      if (item->text() != runs[index].label) item->setText(runs[index].label);
+    }
+    return;
+  }
   available_ = runs;
   updating_ = true;
   run_list_->clear();
