@@ -21,6 +21,7 @@
 #include "core/data/GlueTasks.h"
 #include "core/model/ComputeDevices.h"
 #include "core/peft/ParameterEstimate.h"
+#include "core/train/RunLauncher.h"
 #include "ui/setup/GlueFolderScan.h"
 #include "ui/setup/Presets.h"
 #include "ui/setup/TaskPicker.h"
@@ -358,6 +359,7 @@ void SetupForm::register_fields() {
   fields_.addField("name", name_);
   fields_.addField("backbone", backbone_);
   fields_.addField("data.tasks", tasks_->list());
+  fields_.addField("data", tasks_->list());  // the launcher's "data: task files are missing"
   fields_.addField("data.glue_dir", glue_dir_);
   fields_.addField("data.max_source_length", max_source_length_);
   fields_.addField("data.data_seed", data_seed_);
@@ -630,13 +632,45 @@ void SetupForm::update_variant_fields() {
   }
 }
 
+namespace {
+
+bool has_problem_at(const QStringList& problems, const QString& prefix) {
+  return std::any_of(problems.begin(), problems.end(),
+                     [&](const QString& p) { return p.startsWith(prefix); });
+}
+
+}  // namespace
+
 void SetupForm::on_edited() {
   if (populating_) return;
   collect();
   update_variant_fields();
+  // What launch_run would refuse (the config's own problems, the device, the backbone folder and
+  // the task files), so Start is enabled exactly when a run can start; where the form can say it
+  // more precisely at a field (a task missing from the data folder, a device not detected), its
+  // own wording replaces the launcher's.
+  const QStringList machine = machine_problems();
+  std::vector<std::string> launch;
+  try {
+    launch = launch_problems(config_);
+  } catch (const std::exception& e) {
+    launch = config_.problems();
+    launch.push_back(std::string("data: ") + e.what());
+  }
   QStringList config_problems;
-  for (const std::string& p : config_.problems()) config_problems << QString::fromStdString(p);
-  problems_ = parse_problems_ + config_problems + machine_problems();
+  for (const std::string& p : launch) {
+    const QString problem = QString::fromStdString(p);
+    if (problem.startsWith("data: ") && has_problem_at(machine, "data.")) continue;
+    if (problem.startsWith("training.device: ") && has_problem_at(machine, "training.device: ")) {
+      continue;
+    }
+    config_problems << problem;
+  }
+  problems_ = parse_problems_ + config_problems;
+  for (const QString& p : machine) {
+    if (p.startsWith("backbone: ") && has_problem_at(config_problems, "backbone: ")) continue;
+    problems_ << p;
+  }
   update_parameters(config_problems);
   fields_.apply(problems_);
   problems_label_->setText(problems_.isEmpty()
