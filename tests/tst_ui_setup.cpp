@@ -50,7 +50,7 @@ class TestUiSetup : public QObject {
     // The demo's two bundled tasks are found, with their sizes, and checked.
     auto* tasks = field<QListWidget>(form, "tasks");
     QCOMPARE(tasks->count(), 2);
-    QVERIFY(tasks->item(0)->text().contains("train examples"));
+    QTRY_VERIFY(tasks->item(0)->text().contains("3,000 train examples"));  // counted on a worker
     QCOMPARE(form.config().task_names(), (std::vector<std::string>{"sst2", "rte"}));
     QVERIFY(field<QComboBox>(form, "device")->findData("cpu") >= 0);
 
@@ -166,6 +166,7 @@ class TestUiSetup : public QObject {
     QTest::keyClicks(glue_dir, glue);
     QTest::keyClick(glue_dir, Qt::Key_Return);
     QCOMPARE(tasks->count(), 8);  // every GLUE task of the fixture folder, with its size
+    QTRY_VERIFY(!form.findChild<hwb::TaskPicker*>()->counting());
     for (int i = 0; i < tasks->count(); ++i) {
       QVERIFY2(tasks->item(i)->text().contains("train examples"),
                qPrintable(tasks->item(i)->text()));

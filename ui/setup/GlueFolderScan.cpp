@@ -36,7 +36,7 @@ QString resolve_glue_dir(const QString& glue_dir) {
   return glue_dir;
 }
 
-std::vector<GlueTaskFound> scan_glue_folder(const QString& glue_dir) {
+std::vector<GlueTaskFound> find_glue_tasks(const QString& glue_dir) {
   std::vector<GlueTaskFound> found;
   const QString dir = resolve_glue_dir(glue_dir);
   if (dir.isEmpty()) return found;
@@ -46,10 +46,14 @@ std::vector<GlueTaskFound> scan_glue_folder(const QString& glue_dir) {
     if (train == def.files.end()) continue;
     const QString path = QString::fromStdString(train->second.string());
     if (!QFile::exists(path)) continue;
-    found.push_back({QString::fromStdString(name), QString::fromStdString(GlueTasks::folder(name)),
-                     count_lines_after_header(path)});
+    found.push_back(
+        {QString::fromStdString(name), QString::fromStdString(GlueTasks::folder(name)), path, -1});
   }
   return found;
+}
+
+void count_train_rows(std::vector<GlueTaskFound>& tasks) {
+  for (GlueTaskFound& t : tasks) t.train_rows = count_lines_after_header(t.train_file);
 }
 
 }  // namespace hwb

@@ -7,9 +7,11 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 #include "core/data/GlueTasks.h"
-#include "ui/setup/GlueFolderScan.h"
 
 namespace hwb {
 
@@ -34,6 +36,15 @@ TaskPicker::TaskPicker(QWidget* parent) : QWidget(parent), list_(new QListWidget
   connect(list_, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
     remove_->setEnabled(item && known_.count(item->data(Qt::UserRole).toString()) &&
                         known_.at(item->data(Qt::UserRole).toString()).custom.has_value());
+  });
+  connect(&counting_, &QFutureWatcher<std::vector<GlueTaskFound>>::finished, this, [this] {
+    if (counting_.property("generation").toInt() != scan_generation_) return;
+    for (const GlueTaskFound& t : counting_.result()) {
+      if (train_rows_.count(t.name)) train_rows_[t.name] = t.train_rows;
+    }
+    updating_ = true;
+    update_texts();
+    updating_ = false;
   });
   connect(list_, &QListWidget::itemChanged, this, [this] {
     if (!updating_) Q_EMIT changed();
@@ -64,6 +75,8 @@ void TaskPicker::update_texts() {
     QString text = name;
     if (task.custom) {
       text += tr("  (custom)");
+    } else if (train_rows_.count(name) && train_rows_.at(name) < 0) {
+      text += tr("  (counting examples…)");
     } else if (train_rows_.count(name)) {
       text += tr("  %1 train examples").arg(locale.toString(train_rows_.at(name)));
     } else {
@@ -79,7 +92,14 @@ void TaskPicker::update_texts() {
 void TaskPicker::setGlueDir(const QString& glue_dir) {
   updating_ = true;
   train_rows_.clear();
-  for (const GlueTaskFound& t : scan_glue_folder(glue_dir)) train_rows_[t.name] = t.train_rows;
+  std::vector<GlueTaskFound> found = find_glue_tasks(glue_dir);
+  for (const GlueTaskFound& t : found) train_rows_[t.name] = -1;
+  const int generation = ++scan_generation_;
+  counting_.setFuture(QtConcurrent::run([found, generation]() mutable {
+    count_train_rows(found);
+    return found;
+  }));
+  counting_.setProperty("generation", generation);
   // GLUE tasks in the paper's order, then custom tasks; unchecked GLUE tasks the folder lacks go.
   std::vector<std::pair<QString, bool>> keep;
   for (const std::string& n : GlueTasks::names()) {
@@ -126,6 +146,11 @@ std::vector<ExperimentTask> TaskPicker::tasks() const {
     out.push_back(known_.at(list_->item(i)->data(Qt::UserRole).toString()));
   }
   return out;
+}
+
+bool TaskPicker::counting() const {
+  return std::any_of(train_rows_.begin(), train_rows_.end(),
+                     [](const auto& rows) { return rows.second < 0; });
 }
 
 QStringList TaskPicker::missingTasks() const {

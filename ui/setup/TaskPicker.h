@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QFutureWatcher>
 #include <QString>
 #include <QWidget>
 
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "core/train/ExperimentConfig.h"
+#include "ui/setup/GlueFolderScan.h"
 
 class QListWidget;
 class QListWidgetItem;
@@ -30,6 +32,8 @@ class TaskPicker : public QWidget {
   // Checks exactly these tasks (adding custom ones and missing GLUE ones to the list).
   void setTasks(const std::vector<ExperimentTask>& tasks);
   std::vector<ExperimentTask> tasks() const;
+  // Whether the train sizes of the folder's tasks are still being counted.
+  bool counting() const;
   // Checked GLUE tasks whose train file is not in the folder.
   QStringList missingTasks() const;
   // Loads a task definition file and adds it, checked. Returns the error, or empty.
@@ -54,7 +58,11 @@ class TaskPicker : public QWidget {
   QPushButton* remove_;
   // What each listed task contributes when checked (GLUE name or custom definition, and caps).
   std::map<QString, ExperimentTask> known_;
-  std::map<QString, int64_t> train_rows_;  // GLUE tasks found in the folder
+  std::map<QString, int64_t> train_rows_;  // GLUE tasks found in the folder; -1: not counted yet
+  // Counting rows reads whole files: done on a worker; a count for a folder that is no longer
+  // chosen is dropped.
+  QFutureWatcher<std::vector<GlueTaskFound>> counting_;
+  int scan_generation_ = 0;
   QString last_error_;
   bool updating_ = false;
 };
