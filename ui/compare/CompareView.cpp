@@ -619,12 +619,11 @@ void CompareView::show_config_diff() {
   for (const std::string& key : order) {
     QList<QStandardItem*> row;
     row << text_item(QString::fromStdString(key));
-    std::set<std::string> distinct;
+    std::set<std::optional<std::string>> distinct;  // nullopt: the key is absent there
     for (const auto& values : flat) {
       const auto it = values.find(key);
-      const std::string value = it == values.end() ? std::string("\x01absent") : it->second;
-      distinct.insert(value);
-      row << text_item(it == values.end() ? tr("(absent)") : QString::fromStdString(value));
+      distinct.insert(it == values.end() ? std::nullopt : std::optional(it->second));
+      row << text_item(it == values.end() ? tr("(absent)") : QString::fromStdString(it->second));
     }
     const bool differs = distinct.size() > 1;
     if (differs) {

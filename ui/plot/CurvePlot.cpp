@@ -229,6 +229,7 @@ void CurvePlot::apply_style(Series& s) {
 }
 
 void CurvePlot::setTitle(const QString& title) {
+  title_ = title;
   if (plot_->plotLayout()->rowCount() > 1) {
     if (auto* t = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0))) {
       t->setText(title);
@@ -398,8 +399,9 @@ void CurvePlot::show_context_menu(const QPoint& pos) {
   connect(smooth, &QAction::toggled, this,
           [this](bool on) { setSmoothing(on, smoothing_weight_); });
   menu.addSeparator();
-  menu.addAction(tr("Export…"), this,
-                 [this] { export_plot_interactively(this, plot_, windowTitle()); });
+  menu.addAction(tr("Export…"), this, [this] {
+    export_plot_interactively(this, plot_, windowTitle().isEmpty() ? title_ : windowTitle());
+  });
   menu.exec(plot_->mapToGlobal(pos));
 }
 

@@ -99,6 +99,7 @@ class CurvePlot : public QWidget {
   bool user_view_ = false;
   bool programmatic_range_ = false;
   QString empty_text_;
+  QString title_;
 };
 
 }  // namespace hwb
