@@ -22,11 +22,10 @@ class RunController::Observer : public TrainingObserver {
   }
 
   void on_progress(const TrainingProgress& progress) override {
+    // The state follows pause()/resume() alone: a report posted just before a pause took effect
+    // must not flip the window back to "running".
     post([progress](RunController* c) {
       c->last_progress_ = progress;
-      if (c->state_ == State::kRunning || c->state_ == State::kPaused) {
-        c->set_state(progress.paused ? State::kPaused : State::kRunning);
-      }
       Q_EMIT c->progress(progress);
     });
   }
