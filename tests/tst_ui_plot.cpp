@@ -53,6 +53,13 @@ class TestUiPlot : public QObject {
     QCOMPARE(plot.xLower(), 0.0);
     QCOMPARE(plot.xUpper(), 30.0);
 
+    // Elapsed time can step back after a resume: the points are sorted, not dropped.
+    plot.setSeries("time", {5, 3, 9}, {1, 2, 3});
+    QCOMPARE(plot.seriesX("time"), QVector<double>({3, 5, 9}));
+    QCOMPARE(plot.seriesY("time"), QVector<double>({2, 1, 3}));
+    QCOMPARE(plot.readoutAt(4.9).at(2), QString("time: x = 5, y = 1"));
+    plot.removeSeries("time");
+
     plot.removeSeries("lr");
     QCOMPARE(plot.seriesNames(), QStringList({"loss"}));
     QCOMPARE(plot.customPlot()->graphCount(), 1);

@@ -6,6 +6,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -102,7 +103,12 @@ void CurvePlot::setSeries(const QString& name, const QVector<double>& x, const Q
   auto data = QSharedPointer<QCPGraphDataContainer>::create();
   QVector<QCPGraphData> points(n);
   for (int i = 0; i < n; ++i) points[i] = QCPGraphData(x[i], y[i]);
-  data->set(points, /*alreadySorted=*/true);
+  // Steps ascend, but elapsed time can step back (a run resumed from an older checkpoint); the
+  // container's binary searches need sorted keys, and a sort is only paid when needed.
+  const bool sorted =
+      std::is_sorted(points.begin(), points.end(),
+                     [](const QCPGraphData& a, const QCPGraphData& b) { return a.key < b.key; });
+  data->set(points, sorted);
   s->raw->setData(data);
   update_smoothed(*s);
   apply_style(*s);

@@ -27,8 +27,8 @@ class CurvePlot : public QWidget {
   explicit CurvePlot(QWidget* parent = nullptr);
   ~CurvePlot() override;
 
-  // Adds the series, or replaces its points when the name exists (colour kept). x must be
-  // ascending (steps or wall time); NaN y values leave a gap.
+  // Adds the series, or replaces its points when the name exists (colour kept). x is normally
+  // ascending (steps, elapsed time) and is sorted when not; NaN y values leave a gap.
   void setSeries(const QString& name, const QVector<double>& x, const QVector<double>& y);
   void removeSeries(const QString& name);
   void clearSeries();
