@@ -1,11 +1,14 @@
 // Drives the plot widgets offscreen: series in and out, log scale, smoothing, zoom signalling,
 // hover read-outs, heatmap cells, and the files the exports write (checked by their signatures
 // and, for CSV, byte for byte).
+#include <QApplication>
 #include <QFile>
 #include <QImage>
+#include <QMouseEvent>
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QWheelEvent>
 #include <QXmlStreamReader>
 #include <QtTest/QtTest>
 
@@ -140,6 +143,32 @@ class TestUiPlot : public QObject {
     QVERIFY(!plot.userView());
     QCOMPARE(plot.xLower(), 0.0);
     QCOMPARE(plot.xUpper(), 1000.0);
+
+    // A real wheel turn over the plot zooms in around the mouse, and is reported once settled.
+    plot.customPlot()->replot(QCustomPlot::rpImmediateRefresh);
+    range.clear();
+    const QPointF centre = plot.customPlot()->axisRect()->rect().center();
+    QWheelEvent wheel(centre, plot.customPlot()->mapToGlobal(centre), QPoint(), QPoint(0, 240),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(plot.customPlot(), &wheel);
+    QVERIFY(plot.xUpper() - plot.xLower() < 1000.0);
+    QVERIFY(plot.userView());
+    QVERIFY(range.wait(2000));
+    QCOMPARE(range.last().at(1).toDouble() - range.last().at(0).toDouble(),
+             plot.xUpper() - plot.xLower());
+
+    // A drag pans: the range keeps its width and moves.
+    const double width = plot.xUpper() - plot.xLower();
+    const double lower = plot.xLower();
+    const QPoint from = centre.toPoint();
+    QTest::mousePress(plot.customPlot(), Qt::LeftButton, {}, from);
+    QMouseEvent move(QEvent::MouseMove, QPointF(from + QPoint(100, 0)),
+                     plot.customPlot()->mapToGlobal(QPointF(from + QPoint(100, 0))), Qt::NoButton,
+                     Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(plot.customPlot(), &move);
+    QTest::mouseRelease(plot.customPlot(), Qt::LeftButton, {}, from + QPoint(100, 0));
+    QVERIFY(plot.xLower() < lower);
+    QCOMPARE(plot.xUpper() - plot.xLower(), width);
   }
 
   void a_million_points_replot_quickly() {
