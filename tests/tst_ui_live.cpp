@@ -188,7 +188,7 @@ class TestUiLive : public QObject {
     const QString reason = ended.at(0).at(2).toString();
     QVERIFY2(reason.contains("train.tsv"), qPrintable(reason));
     QVERIFY2(banner->text().contains("failed"), qPrintable(banner->text()));
-    QVERIFY(banner->text().contains("What to do"));
+    QVERIFY2(banner->text().contains("Skip bad rows"), qPrintable(banner->text()));
     auto* show_log = banner->findChild<QPushButton*>("run_error_log");
     QVERIFY(show_log->isVisible());
     QTest::mouseClick(show_log, Qt::LeftButton);

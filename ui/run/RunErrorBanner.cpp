@@ -45,6 +45,10 @@ QString RunErrorBanner::adviceFor(const QString& reason) {
         "What to do: choose a device this machine has in Setup (CPU always works), then "
         "start again.");
   }
+  if (r.contains("skip bad rows")) {
+    return tr("What to do: fix the row named above, or tick \"Skip bad rows\" in Setup to leave "
+              "such rows out, then start again from this run's config (Runs: Use config).");
+  }
   if (r.contains("out of memory")) {
     return tr(
         "What to do: lower the batch size (or use gradient accumulation) in Setup, then "
