@@ -18,6 +18,8 @@
 
 #include "tests/UiTestUtil.h"
 #include "ui/compare/CompareView.h"
+#include "ui/compare/ConfigDiff.h"
+#include "ui/compare/ScoreSummary.h"
 #include "ui/plot/CurvePlot.h"
 #include "ui/plot/PlotExport.h"
 #include "ui/plot/TableExport.h"
@@ -72,6 +74,38 @@ class TestUiCompare : public QObject {
     b_ = test::train_run(test::short_demo(dir_.filePath("b.db").toStdString(), 16));
     QVERIFY(a_.store != b_.store);
     QCOMPARE(a_.run, b_.run);  // the same id in two stores: still two runs
+  }
+
+  void config_diff_flattens_and_marks() {
+    const ConfigDiff diff =
+        ConfigDiff::of({R"({"a": {"b": 1, "c": "x"}, "l": [1, 2], "e": {}})",
+                        R"({"a": {"b": 2, "c": "x"}, "l": [1], "e": {}})", "not json"});
+    std::vector<std::string> paths;
+    for (const ConfigDiff::Row& r : diff.rows) paths.push_back(r.path);
+    QCOMPARE(paths, std::vector<std::string>({"a.b", "a.c", "e", "l[0]", "l[1]", "(config)"}));
+    QCOMPARE(diff.rows[1].values[1], std::optional<std::string>("x"));  // strings without quotes
+    QCOMPARE(diff.rows[2].values[0], std::optional<std::string>("{}"));
+    QVERIFY(!diff.rows[4].values[1].has_value());  // absent in the shorter list
+    QVERIFY(diff.rows[5].values[2]->starts_with("unreadable: "));
+    // Every path differs once the third config has none of them.
+    QCOMPARE(diff.differing_paths().size(), std::size_t{6});
+    const ConfigDiff two = ConfigDiff::of(
+        {R"({"a": {"b": 1, "c": "x"}, "l": [1, 2]})", R"({"a": {"b": 2, "c": "x"}, "l": [1]})"});
+    QCOMPARE(two.differing_paths(), std::vector<std::string>({"a.b", "l[1]"}));
+  }
+
+  void score_summary_final_and_best() {
+    const std::vector<MetricPoint> m = {{10, "sst2", "validation", "score", 0.5},
+                                        {20, "sst2", "validation", "score", 0.7},
+                                        {30, "sst2", "validation", "score", 0.6},
+                                        {30, "sst2", "test", "score", 0.9}};
+    QCOMPARE(evaluation_split(m), std::string("validation"));
+    const ScoreSummary s = ScoreSummary::of(m, "validation", "sst2", "score");
+    QCOMPARE(s.final_value, 0.6);
+    QCOMPARE(s.final_step, int64_t{30});
+    QCOMPARE(s.best, 0.7);
+    QCOMPARE(s.best_step, int64_t{20});
+    QVERIFY(std::isnan(ScoreSummary::of(m, "validation", "rte", "score").final_value));
   }
 
   void overlay_has_both_runs_curves() {

@@ -25,6 +25,8 @@
 
 #include "core/store/RunStoreReader.h"
 #include "core/train/ExperimentConfig.h"
+#include "ui/compare/ConfigDiff.h"
+#include "ui/compare/ScoreSummary.h"
 #include "ui/plot/CurvePlot.h"
 #include "ui/plot/PlotExport.h"
 #include "ui/plot/TableExport.h"
@@ -54,25 +56,6 @@ QString metric_label(const std::string& split, const std::string& task, const st
   return QObject::tr("%1: %2 %3")
       .arg(QString::fromStdString(split), QString::fromStdString(task),
            QString::fromStdString(metric));
-}
-
-// "a.b[2].c" -> value, scalars only; an empty object or array is a value of its own.
-void flatten(const nlohmann::json& j, const std::string& path,
-             std::map<std::string, std::string>& out, std::vector<std::string>& order) {
-  auto add = [&](const std::string& value) {
-    if (out.emplace(path, value).second) order.push_back(path);
-  };
-  if (j.is_object() && !j.empty()) {
-    for (const auto& [key, value] : j.items())
-      flatten(value, path.empty() ? key : path + "." + key, out, order);
-  } else if (j.is_array() && !j.empty()) {
-    for (std::size_t i = 0; i < j.size(); ++i)
-      flatten(j[i], path + "[" + std::to_string(i) + "]", out, order);
-  } else if (j.is_string()) {
-    add(j.get<std::string>());
-  } else {
-    add(j.dump());
-  }
 }
 
 QString format_count(int64_t n) {
@@ -549,38 +532,16 @@ void CompareView::show_scores() {
       column << trainable_item << number_item(per_task_percent, 3)
              << number_item(static_cast<double>(d.info->last_step), 0);
 
-      // The validation split when there is one, else whatever the run evaluated on.
-      std::string split;
-      for (const MetricPoint& m : d.metrics) {
-        if (split.empty() || m.split == "validation") split = m.split;
-      }
-      auto final_and_best = [&](const std::string& task, const std::string& metric) {
-        double final_value = std::numeric_limits<double>::quiet_NaN();
-        double best = std::numeric_limits<double>::quiet_NaN();
-        int64_t final_step = -1;
-        int64_t best_step = -1;
-        for (const MetricPoint& m : d.metrics) {
-          if (m.split != split || m.task != task || m.metric != metric) continue;
-          if (m.step > final_step) {
-            final_step = m.step;
-            final_value = m.value;
-          }
-          if (std::isnan(best) || m.value > best) {
-            best = m.value;
-            best_step = m.step;
-          }
-        }
-        return std::tuple{final_value, best, best_step};
-      };
+      const std::string split = evaluation_split(d.metrics);
       for (const std::string& t : tasks) {
-        const auto [final_value, best, best_step] = final_and_best(t, "score");
-        column << number_item(final_value, 4) << number_item(best, 4);
+        const ScoreSummary score = ScoreSummary::of(d.metrics, split, t, "score");
+        column << number_item(score.final_value, 4) << number_item(score.best, 4);
       }
-      const auto [final_average, best_average, best_step] = final_and_best("", "average");
-      column << number_item(final_average, 4) << number_item(best_average, 4)
-             << number_item(
-                    best_step >= 0 ? double(best_step) : std::numeric_limits<double>::quiet_NaN(),
-                    0);
+      const ScoreSummary average = ScoreSummary::of(d.metrics, split, "", "average");
+      column << number_item(average.final_value, 4) << number_item(average.best, 4)
+             << number_item(average.best_step >= 0 ? double(average.best_step)
+                                                   : std::numeric_limits<double>::quiet_NaN(),
+                            0);
     }
     for (int q = 0; q < quantities.size(); ++q) rows[static_cast<std::size_t>(q)] << column[q];
   }
@@ -592,42 +553,22 @@ void CompareView::show_scores() {
 void CompareView::show_config_diff() {
   config_model_->clear();
   differing_keys_.clear();
-  std::vector<std::map<std::string, std::string>> flat;
-  std::vector<std::string> order;
-  std::set<std::string> seen;
   QStringList header{tr("Setting")};
+  std::vector<std::string> configs;
   for (std::size_t i = 0; i < selected_.size(); ++i) {
-    const RunData& d = selected_[i];
-    std::map<std::string, std::string> values;
-    std::vector<std::string> keys;
-    if (d.info) {
-      try {
-        flatten(nlohmann::json::parse(d.info->config_json), "", values, keys);
-      } catch (const std::exception& e) {
-        values["(config)"] = std::string("unreadable: ") + e.what();
-        keys = {"(config)"};
-      }
-    }
-    for (const std::string& k : keys) {
-      if (seen.insert(k).second) order.push_back(k);
-    }
-    flat.push_back(std::move(values));
     header << series_name(i);
+    configs.push_back(selected_[i].info ? selected_[i].info->config_json : std::string("{}"));
   }
   config_model_->setHorizontalHeaderLabels(header);
   const QColor highlight(255, 236, 179);
-  for (const std::string& key : order) {
+  for (const ConfigDiff::Row& r : ConfigDiff::of(configs).rows) {
     QList<QStandardItem*> row;
-    row << text_item(QString::fromStdString(key));
-    std::set<std::optional<std::string>> distinct;  // nullopt: the key is absent there
-    for (const auto& values : flat) {
-      const auto it = values.find(key);
-      distinct.insert(it == values.end() ? std::nullopt : std::optional(it->second));
-      row << text_item(it == values.end() ? tr("(absent)") : QString::fromStdString(it->second));
+    row << text_item(QString::fromStdString(r.path));
+    for (const std::optional<std::string>& value : r.values) {
+      row << text_item(value ? QString::fromStdString(*value) : tr("(absent)"));
     }
-    const bool differs = distinct.size() > 1;
-    if (differs) {
-      differing_keys_ << QString::fromStdString(key);
+    if (r.differs) {
+      differing_keys_ << QString::fromStdString(r.path);
       QFont bold = row.front()->font();
       bold.setBold(true);
       for (QStandardItem* item : row) {
@@ -636,7 +577,7 @@ void CompareView::show_config_diff() {
       }
       row.front()->setToolTip(tr("Differs between the runs"));
     }
-    row.front()->setData(differs, kValueRole);
+    row.front()->setData(r.differs, kValueRole);
     config_model_->appendRow(row);
   }
   apply_diff_filter();
