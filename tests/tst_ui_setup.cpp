@@ -65,6 +65,23 @@ class TestUiSetup : public QObject {
     QCOMPARE(started.at(0).at(0).value<ExperimentConfig>().name, std::string("typed-run"));
   }
 
+  void caps_apply_to_every_task() {
+    SetupForm form;  // the demo: SST-2 validation capped at 500, RTE not
+    auto* max_train = field<QSpinBox>(form, "max_train");
+    auto* max_validation = field<QSpinBox>(form, "max_validation");
+    QCOMPARE(max_train->value(), 0);
+    QCOMPARE(max_validation->value(), -1);  // differs between the tasks
+    QCOMPARE(max_validation->text(), QString("as set per task"));
+    max_train->setValue(200);
+    for (const auto& t : form.config().tasks) {
+      QCOMPARE(t.max_train, std::size_t{200});
+    }
+    QCOMPARE(form.config().tasks[0].max_validation, std::size_t{500});  // left as it was
+    max_validation->setValue(50);
+    for (const auto& t : form.config().tasks) QCOMPARE(t.max_validation, std::size_t{50});
+    QVERIFY(field<QListWidget>(form, "tasks")->item(0)->text().contains("capped at 200"));
+  }
+
   void an_invalid_value_marks_its_field_and_disables_start() {
     SetupForm form;
     auto* start = field<QPushButton>(form, "start");

@@ -155,6 +155,20 @@ QWidget* SetupForm::build_data_section() {
   form->addRow(tr("Tasks"), tasks_);
   max_source_length_ = spin("max_source_length", 0, 4096);
   form->addRow(tr("Max source tokens"), max_source_length_);
+  // Caps keep a seeded subsample of each task (a CPU run needs a few thousand examples, not
+  // GLUE's 400,000); -1 stands for caps that differ between the tasks.
+  max_train_ = spin("max_train", -1, INT_MAX);
+  max_train_->setSpecialValueText(tr("as set per task"));
+  max_train_->setToolTip(tr("Train examples kept per task; 0 = all"));
+  form->addRow(tr("Train examples per task"), max_train_);
+  max_validation_ = spin("max_validation", -1, INT_MAX);
+  max_validation_->setSpecialValueText(tr("as set per task"));
+  max_validation_->setToolTip(
+      tr("Validation examples kept per task (evaluation is by generation, "
+         "the slow part on a CPU); 0 = all"));
+  form->addRow(tr("Validation examples per task"), max_validation_);
+  connect(max_train_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
+  connect(max_validation_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
   skip_bad_rows_ = check("skip_bad_rows", tr("Skip bad rows (else a bad row refuses its task)"));
   form->addRow(skip_bad_rows_);
   reference_compatible_ =
@@ -424,6 +438,17 @@ void SetupForm::populate() {
   tasks_->setGlueDir(glue_dir_->text());
   tasks_->setTasks(c.tasks);
   max_source_length_->setValue(c.max_source_length);
+  // One value when every task has the same cap, else "as set per task".
+  auto common = [&c](auto member) -> int {
+    if (c.tasks.empty()) return 0;
+    const std::size_t first = c.tasks.front().*member;
+    for (const ExperimentTask& t : c.tasks) {
+      if (t.*member != first) return -1;
+    }
+    return static_cast<int>(std::min<std::size_t>(first, INT_MAX));
+  };
+  max_train_->setValue(common(&ExperimentTask::max_train));
+  max_validation_->setValue(common(&ExperimentTask::max_validation));
   skip_bad_rows_->setChecked(c.skip_bad_rows);
   reference_compatible_->setChecked(c.reference_compatible);
   data_seed_->setText(QString::number(c.data_seed));
@@ -613,6 +638,11 @@ void SetupForm::update_parameters(const QStringList& config_problems) {
                locale.toString(qlonglong(r.backbone)), locale.toString(qlonglong(r.added)),
                locale.toString(r.per_task, 'f', 0), QString::number(r.per_task_percent, 'f', 4),
                QString::number(r.num_tasks)));
+}
+
+void SetupForm::apply_caps() {
+  if (populating_) return;
+  tasks_->setCaps(max_train_->value(), max_validation_->value());  // re-checks through changed()
 }
 
 void SetupForm::update_variant_fields() {

@@ -75,6 +75,7 @@ class SetupForm : public QWidget {
   QStringList machine_problems();
   void update_parameters(const QStringList& config_problems);
   void update_variant_fields();
+  void apply_caps();
   void populate();  // config_ -> widgets, with their signals blocked
 
   void choose_glue_dir();
@@ -97,6 +98,8 @@ class SetupForm : public QWidget {
   QLineEdit* glue_dir_;
   TaskPicker* tasks_;
   QSpinBox* max_source_length_;
+  QSpinBox* max_train_;  // -1 shows "as set per task" when the tasks' caps differ
+  QSpinBox* max_validation_;
   QCheckBox* skip_bad_rows_;
   QCheckBox* reference_compatible_;
   QLineEdit* backbone_;

@@ -148,6 +148,17 @@ std::vector<ExperimentTask> TaskPicker::tasks() const {
   return out;
 }
 
+void TaskPicker::setCaps(int64_t max_train, int64_t max_validation) {
+  for (auto& [name, task] : known_) {
+    if (max_train >= 0) task.max_train = static_cast<std::size_t>(max_train);
+    if (max_validation >= 0) task.max_validation = static_cast<std::size_t>(max_validation);
+  }
+  updating_ = true;
+  update_texts();
+  updating_ = false;
+  Q_EMIT changed();
+}
+
 bool TaskPicker::counting() const {
   return std::any_of(train_rows_.begin(), train_rows_.end(),
                      [](const auto& rows) { return rows.second < 0; });

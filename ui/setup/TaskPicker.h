@@ -39,6 +39,8 @@ class TaskPicker : public QWidget {
   // Loads a task definition file and adds it, checked. Returns the error, or empty.
   QString addCustomTask(const QString& json_file);
   void setTaskChecked(const QString& name, bool checked);
+  // Caps every listed task's train / validation split (0 = everything; negative = leave as is).
+  void setCaps(int64_t max_train, int64_t max_validation);
   // Why the last custom task chosen in the file dialog could not be added, or empty.
   QString lastError() const { return last_error_; }
 
