@@ -86,6 +86,10 @@ class TestUiWeights : public QObject {
     QCOMPARE(map->rows(),
              QStringList({"layer 0", "layer 1"}));  // the tiny T5 has two blocks a stack
 
+    auto* stacks = view.findChild<QComboBox*>("stack_combo");
+    QCOMPARE(stacks->count(), 2);
+    QCOMPARE(stacks->itemData(0).toString(), QString("encoder"));  // the model's order
+    QCOMPARE(stacks->itemData(1).toString(), QString("decoder"));
     const std::vector<WeightStat> last = hyper_.store->weight_stats(hyper_.run, 30);
     int checked = 0;
     for (const char* stack : {"encoder", "decoder"}) {

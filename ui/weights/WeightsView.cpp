@@ -299,12 +299,11 @@ void WeightsView::fill_choices() {
     statistics.insert(statistic);
   }
   auto list = [](const std::set<QString>& s) { return QStringList(s.begin(), s.end()); };
-  // Encoder before decoder, feed-forward before attention: the order of the model, not the
-  // alphabet.
+  // The order of the model, not the alphabet: encoder before decoder (feed-forward before
+  // self-attention happens to be alphabetical).
   QStringList stack_list = list(stacks);
-  std::sort(stack_list.begin(), stack_list.end(), [](const QString& a, const QString& b) {
-    return (a == QLatin1String("encoder")) > (b == QLatin1String("encoder")) ||
-           (a != QLatin1String("encoder") && b != QLatin1String("encoder") && a < b);
+  std::stable_sort(stack_list.begin(), stack_list.end(), [](const QString& a, const QString& b) {
+    return a == QLatin1String("encoder") && b != QLatin1String("encoder");
   });
   QSettings settings;
   updating_ = true;
