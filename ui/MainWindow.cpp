@@ -94,6 +94,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controller_, &RunController::stateChanged, this, &MainWindow::update_run_controls);
   connect(controller_, &RunController::queueChanged, this, &MainWindow::update_run_controls);
   connect(controller_, &RunController::progress, this, &MainWindow::update_progress);
+  connect(controller_, &RunController::evaluated, this,
+          [this](qint64 run, qint64 step, double average, bool best) {
+            show_message(tr("Run %1, step %2: average score %3%4")
+                             .arg(run)
+                             .arg(step)
+                             .arg(average, 0, 'f', 2)
+                             .arg(best ? tr(" (best so far)") : QString()));
+          });
   connect(watcher_, &StoreWatcher::changed, this, &MainWindow::on_store_changed);
   connect(pages_, &QTabWidget::currentChanged, this, &MainWindow::refresh_current_page);
   connect(error_, &RunErrorBanner::showLogRequested, this, [this] { show_log(error_run_); });

@@ -46,8 +46,9 @@ QString RunErrorBanner::adviceFor(const QString& reason) {
         "start again.");
   }
   if (r.contains("skip bad rows")) {
-    return tr("What to do: fix the row named above, or tick \"Skip bad rows\" in Setup to leave "
-              "such rows out, then start again from this run's config (Runs: Use config).");
+    return tr(
+        "What to do: fix the row named above, or tick \"Skip bad rows\" in Setup to leave "
+        "such rows out, then start again from this run's config (Runs: Use config).");
   }
   if (r.contains("out of memory")) {
     return tr(
