@@ -61,6 +61,7 @@ struct ConfigFacts {
   bool has_adapters = true;
   bool uses_hypernetwork = true;
   int64_t eval_every = 0;
+  std::vector<std::string> tasks;
 };
 
 // Only what the empty states need. A config this build cannot read (another schema) leaves the
@@ -74,6 +75,7 @@ ConfigFacts config_facts(const std::string& config_json) {
     facts.has_adapters = config.peft.has_adapters();
     facts.uses_hypernetwork = config.peft.uses_hypernetwork();
     facts.eval_every = config.eval_every;
+    facts.tasks = config.task_names();
   } catch (const std::exception&) {
   }
   return facts;
@@ -207,6 +209,7 @@ void WeightsView::showRun(const RunRef& run) {
 
 void WeightsView::refresh() {
   if (!run_.store) {
+    task_order_.clear();
     steps_.clear();
     stats_.clear();
     similarities_.clear();
@@ -216,6 +219,8 @@ void WeightsView::refresh() {
   }
   std::vector<int64_t> steps;
   try {
+    const std::optional<RunInfo> info = run_.store->run(run_.run);
+    task_order_ = info ? config_facts(info->config_json).tasks : std::vector<std::string>{};
     steps = run_.store->weight_stat_steps(run_.run);
     for (int64_t s : run_.store->similarity_steps(run_.run)) steps.push_back(s);
   } catch (const std::exception& e) {
@@ -331,17 +336,24 @@ void WeightsView::show_weights() {
   const std::string statistic = joined_statistic(tensor_combo_->currentData().toString(),
                                                  statistic_combo_->currentData().toString())
                                     .toStdString();
-  // Tasks in the store's order (by name), layers ascending.
-  QStringList tasks;
-  std::map<std::string, int> task_index;
+  // Tasks in the config's order (as in the similarity matrix), any others after them by name;
+  // layers ascending.
+  std::set<std::string> present;
   std::set<int64_t> layers;
   for (const WeightStat& w : stats_) {
     if (w.stack != stack || w.position != position || w.statistic != statistic) continue;
-    if (task_index.emplace(w.task, static_cast<int>(tasks.size())).second) {
-      tasks << QString::fromStdString(w.task);
-    }
+    present.insert(w.task);
     layers.insert(w.layer);
   }
+  QStringList tasks;
+  std::map<std::string, int> task_index;
+  auto add_task = [&](const std::string& t) {
+    if (present.count(t) && task_index.emplace(t, static_cast<int>(tasks.size())).second) {
+      tasks << QString::fromStdString(t);
+    }
+  };
+  for (const std::string& t : task_order_) add_task(t);
+  for (const std::string& t : present) add_task(t);
   QStringList rows;
   std::map<int64_t, int> row_index;
   for (int64_t layer : layers) {

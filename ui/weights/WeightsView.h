@@ -50,6 +50,7 @@ class WeightsView : public QWidget {
   std::vector<int64_t> steps_;
   std::vector<WeightStat> stats_;               // of the shown step
   std::vector<SimilarityMatrix> similarities_;  // of the shown step, by kind
+  std::vector<std::string> task_order_;         // the config's, so both maps agree
   bool updating_ = false;
 
   QLabel* message_label_;
