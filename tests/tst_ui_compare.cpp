@@ -22,6 +22,7 @@
 #include "ui/compare/ScoreSummary.h"
 #include "ui/plot/CurvePlot.h"
 #include "ui/plot/PlotExport.h"
+#include "ui/plot/QCustomPlotInclude.h"
 #include "ui/plot/TableExport.h"
 
 using namespace hwb;
@@ -129,6 +130,23 @@ class TestUiCompare : public QObject {
       QCOMPARE(plot->seriesY(r.label), losses);
     }
     QVERIFY(plot->seriesY(a_.label) != plot->seriesY(b_.label));
+
+    // Zooming in re-reads each run's points for the shown steps from its store.
+    QSignalSpy settled(plot, &CurvePlot::visibleRangeChanged);
+    plot->customPlot()->xAxis->setRange(10, 20);
+    QVERIFY(settled.wait(3000));
+    for (const RunRef& r : {a_, b_}) {
+      QVector<double> steps;
+      for (const ScalarPoint& p :
+           r.store->scalar_series(r.run, "loss", 2000, std::pair{int64_t{9}, int64_t{21}})) {
+        steps << double(p.step);
+      }
+      QCOMPARE(plot->seriesX(r.label), steps);
+    }
+    QCOMPARE(plot->xLower(), 10.0);  // the person's view stays
+    plot->resetView();
+    QVERIFY(settled.wait(3000));
+    QCOMPARE(plot->seriesX(a_.label).size(), 15);
 
     // The shared x axis switches to elapsed training time.
     choose(view.findChild<QComboBox*>("x_axis_combo"), "time");
