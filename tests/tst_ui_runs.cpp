@@ -2,6 +2,7 @@
 // writer (a CLI run, say) appear without any action, a long curve arrives down-sampled, store
 // files can be added read-only or imported, and a store that cannot be opened says why.
 #include <QAbstractItemModelTester>
+#include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 
@@ -60,6 +61,9 @@ class TestUiRuns : public QObject {
     QCOMPARE(window.runList()->runInfo(0).status, std::string("finished"));
     window.selectRun(first);
     QCOMPARE(window.selectedRun().run, first);
+    // A finished run has nothing to resume; its config can still be used.
+    QVERIFY(!window.findChild<QPushButton*>("resume_run")->isEnabled());
+    QVERIFY(window.findChild<QPushButton*>("use_config")->isEnabled());
     const QVector<double> x = window.liveView()->lossPlot()->seriesX("loss");
     QVERIFY2(x.size() > 100 && x.size() <= 2002, qPrintable(QString::number(x.size())));
     QCOMPARE(x.front(), 1.0);

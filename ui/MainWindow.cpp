@@ -152,6 +152,7 @@ QWidget* MainWindow::build_run_dock() {
       if (row >= 0) run_table_->selectRow(row);
     }
   });
+  connect(runs_, &QAbstractItemModel::dataChanged, this, &MainWindow::on_selection_changed);
   connect(use_config_, &QPushButton::clicked, this, &MainWindow::use_selected_config);
   connect(resume_run_, &QPushButton::clicked, this, &MainWindow::resume_selected);
   connect(show_log_, &QPushButton::clicked, this, [this] { show_log(selected_); });
@@ -358,8 +359,17 @@ void MainWindow::on_selection_changed() {
   const QModelIndexList rows = run_table_->selectionModel()->selectedRows();
   const bool any = !rows.isEmpty();
   use_config_->setEnabled(any);
-  resume_run_->setEnabled(any);
   show_log_->setEnabled(any);
+  // Only a run that ended early resumes, and only into the store this window writes (an added
+  // store file stays read-only).
+  bool resumable = false;
+  if (any) {
+    const RunRef ref = runs_->runRef(rows.front().row());
+    const std::string& status = runs_->runInfo(rows.front().row()).status;
+    resumable = ref.store == runs_->localStore() &&
+                (status == "stopped" || status == "interrupted" || status == "failed");
+  }
+  resume_run_->setEnabled(resumable);
   if (any) show_run(runs_->runRef(rows.front().row()));
 }
 
