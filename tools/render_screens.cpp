@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   const QCommandLineOption out_option("out", "Folder for the PNG files.", "folder", "screens");
   const QCommandLineOption steps_option("steps", "Training steps of each demo run.", "n", "160");
   const QCommandLineOption size_option("size", "Window size, WIDTHxHEIGHT.", "size", "1280x800");
-  parser.addOptions({out_option, steps_option, size_option});
+  const QCommandLineOption extra_option(
+      "extra", "Also save the compare page's scores table and config diff.");
+  parser.addOptions({out_option, steps_option, size_option, extra_option});
   parser.process(app);
   const QString out = parser.value(out_option);
   const QStringList size = parser.value(size_option).split('x');
@@ -142,7 +144,8 @@ int main(int argc, char** argv) {
     }
   }
   ok &= save(window, out, "compare");
-  if (auto* tabs = window.compareView()->findChild<QTabWidget*>("compare_tabs")) {
+  auto* tabs = window.compareView()->findChild<QTabWidget*>("compare_tabs");
+  if (parser.isSet(extra_option) && tabs) {
     tabs->setCurrentIndex(1);  // the scores table
     ok &= save(window, out, "compare-scores");
     tabs->setCurrentIndex(2);  // the config diff

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders the workbench's pages to PNG from a real short demo run, under a virtual X server.
-#   tools/render_screens.sh [output folder] [extra hwb-render-screens options]
+#   tools/render_screens.sh [output folder] [hwb-render-screens options: --steps N, --size WxH, --extra]
 # Needs the GUI build (ninja -C build hwb-render-screens) and xvfb-run (Debian: xvfb xauth).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
