@@ -103,9 +103,20 @@ class TestUiRuns : public QObject {
     QCOMPARE(window.runList()->rowCount(), 2);
 
     // Importing copies the runs into the open store.
-    QVERIFY(window.importStoreFile(QString::fromStdString(gpu.string())));
+    QSignalSpy imported(&window, &MainWindow::importFinished);
+    window.importStoreFile(QString::fromStdString(gpu.string()));
+    QVERIFY(imported.wait(30000));
+    QCOMPARE(imported.at(0).at(1).toString(), QString());
     QCOMPARE(RunStoreReader::open(local)->runs().size(), std::size_t{2});
-    QTRY_COMPARE_WITH_TIMEOUT(window.runList()->rowCount(), 3, 10000);
+    QCOMPARE(window.runList()->rowCount(), 3);
+
+    // Importing a file that is not a store says why, in the window.
+    const QString junk = dir.filePath("junk.db");
+    test::write_text(junk.toStdString(), "not a database");
+    window.importStoreFile(junk);
+    QVERIFY(imported.wait(30000));
+    QVERIFY(!imported.at(1).at(1).toString().isEmpty());
+    QVERIFY(window.errorBanner()->isVisibleTo(&window));
   }
 
   void a_store_that_cannot_be_opened_says_why() {

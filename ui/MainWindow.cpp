@@ -6,6 +6,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -17,6 +18,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <nlohmann/json.hpp>
 
@@ -317,19 +319,35 @@ bool MainWindow::addStoreFile(const QString& path) {
   return true;
 }
 
-bool MainWindow::importStoreFile(const QString& path) {
+void MainWindow::importStoreFile(const QString& path) {
   const auto& local = runs_->localStore();
-  if (!local) return addStoreFile(path);  // nothing to copy into: show it where it is
-  try {
-    const auto ids = import_store(local->file(), path.toStdString());
-    show_message(tr("Imported %1 run(s) from %2").arg(ids.size()).arg(path));
-  } catch (const std::exception& e) {
-    error_run_ = {};
-    error_->showError(tr("Could not import %1").arg(path), QString::fromStdString(e.what()), false);
-    return false;
+  if (!local) {
+    addStoreFile(path);  // nothing to copy into: show it where it is
+    return;
   }
-  runs_->refresh();
-  return true;
+  // A store of long runs holds millions of rows: copied on a worker, the window stays usable.
+  const std::filesystem::path target = local->file();
+  show_message(tr("Importing %1…").arg(path));
+  auto* watcher = new QFutureWatcher<QString>(this);
+  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+    const QString error = watcher->result();
+    watcher->deleteLater();
+    if (!error.isEmpty()) {
+      error_run_ = {};
+      error_->showError(tr("Could not import %1").arg(path), error, false);
+    } else {
+      runs_->refresh();
+    }
+    Q_EMIT importFinished(path, error);
+  });
+  watcher->setFuture(QtConcurrent::run([target, path]() -> QString {
+    try {
+      import_store(target, path.toStdString());
+    } catch (const std::exception& e) {
+      return QString::fromStdString(e.what());
+    }
+    return {};
+  }));
 }
 
 void MainWindow::selectRun(int64_t run) {

@@ -48,8 +48,9 @@ class MainWindow : public QMainWindow {
   void showPage(const QString& name);
   // Adds a store file beside the open one, read-only (a headless GPU run's store).
   bool addStoreFile(const QString& path);
-  // Copies every run of a store file into the open store.
-  bool importStoreFile(const QString& path);
+  // Copies every run of a store file into the open store, on a worker; importFinished says when
+  // (and why not). Without an open store the file is added read-only instead.
+  void importStoreFile(const QString& path);
 
   SetupForm* setupForm() const { return setup_; }
   LiveView* liveView() const { return live_; }
@@ -62,6 +63,10 @@ class MainWindow : public QMainWindow {
   // The run the pages show now (empty store when none).
   RunRef selectedRun() const { return selected_; }
   QString statusText() const;
+
+ Q_SIGNALS:
+  // error: empty when the runs were copied.
+  void importFinished(const QString& path, const QString& error);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
