@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# What the README's first command starts. The experiment screens (setup, live training, compare)
-# arrive with the GUI issue; until then the workbench opens its backbone view on the built-in tiny
-# T5 (random weights made on the spot, T5's real tokenizer): configuration, parameter counts, and a
-# forward pass with loss and greedy output. Without a display it runs the same forward pass in the
-# command-line tool, and says so.
+# What the README's first command starts: the workbench on its built-in demo experiment (a tiny T5
+# made on the spot, Hyperformer++, bundled SST-2 and RTE samples), training at once with the live
+# page in view. Without a display it trains the same demo headless with the command-line tool, and
+# says so.
 set -euo pipefail
 build=${1:-$(cd "$(dirname "$0")/.." && pwd)/build}
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
-  exec "$build/bin/hyperformer-workbench" --model builtin:tiny
+  exec "$build/bin/hyperformer-workbench" --demo
 fi
-echo "No display: showing the command-line tool's forward pass on the built-in tiny T5 instead"
-echo "(random weights, so the generated text is meaningless)."
+echo "No display: training the built-in demo with the command-line tool instead (a few minutes"
+echo "on a CPU). Open the store it writes later with: hyperformer-workbench --store demo-runs.db"
 echo
-"$build/bin/hyperformer" inspect --model builtin:tiny
-echo
-"$build/bin/hyperformer" forward --model builtin:tiny \
-  --text "sst2 sentence: a gripping, funny and moving film." --target "1" --max-new-tokens 8
+exec "$build/bin/hyperformer" train --demo --store demo-runs.db

@@ -1,8 +1,27 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QStandardPaths>
 
+#include "core/train/ExperimentConfig.h"
 #include "ui/MainWindow.h"
 #include "ui/ModelView.h"
+#include "ui/run/RunController.h"
+#include "ui/setup/SetupForm.h"
+
+namespace {
+
+// The built-in demo experiment, its store and checkpoints in the user's data folder (the
+// current folder may not be writable, e.g. when started from a menu).
+hwb::ExperimentConfig demo_experiment() {
+  hwb::ExperimentConfig config = hwb::ExperimentConfig::demo();
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  QDir().mkpath(folder);
+  config.store = QDir(folder).filePath("demo-runs.db").toStdString();
+  return config;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -22,6 +41,10 @@ int main(int argc, char** argv) {
   const QCommandLineOption page_option(
       "page", "Show this page at start: setup, live, weights, compare or backbone.", "name");
   parser.addOption(page_option);
+  const QCommandLineOption demo_option(
+      "demo", "Load the built-in demo experiment (tiny T5, Hyperformer++, SST-2 and RTE samples) and "
+              "start it; its runs go to demo-runs.db in the application's data folder.");
+  parser.addOption(demo_option);
   parser.process(app);
 
   hwb::MainWindow window;
@@ -30,6 +53,11 @@ int main(int argc, char** argv) {
   if (parser.isSet(model_option)) {
     window.model_view()->open_model(parser.value(model_option));
     window.showPage("backbone");
+  }
+  if (parser.isSet(demo_option)) {
+    const hwb::ExperimentConfig demo = demo_experiment();
+    window.setupForm()->setConfig(demo);
+    window.runController()->enqueue(demo);  // the live page opens when the run has started
   }
   if (parser.isSet(page_option)) window.showPage(parser.value(page_option));
   return QApplication::exec();
