@@ -40,6 +40,13 @@ void set_cuda_autocast(bool enabled, c10::ScalarType dtype) {
 
 }  // namespace
 
+bool cuda_autocast_active() {
+  return cuda_autocast_enabled();
+}
+c10::ScalarType cuda_autocast_compute_dtype() {
+  return cuda_autocast_dtype();
+}
+
 CudaAutocastGuard::CudaAutocastGuard(bool enabled, c10::ScalarType dtype) : active_(enabled) {
   if (!active_) return;
   previous_enabled_ = cuda_autocast_enabled();

@@ -1,10 +1,26 @@
 #include "core/model/T5Attention.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <cmath>
 
+// Fused attention (scaled_dot_product_attention with an explicit scale) exists from LibTorch 2.1;
+// Debian ships 1.13, the GPU machine 2.11.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+#define HWB_FUSED_ATTENTION 1
+#endif
+
 namespace hwb {
+
+bool uses_fused_attention(const at::Tensor& x) {
+#ifdef HWB_FUSED_ATTENTION
+  return x.is_cuda();
+#else
+  (void)x;
+  return false;
+#endif
+}
 
 at::Tensor relative_position_bucket(const at::Tensor& relative_position, bool bidirectional,
                                     int64_t num_buckets, int64_t max_distance) {
@@ -90,11 +106,26 @@ at::Tensor T5AttentionImpl::forward(const at::Tensor& x, const at::Tensor& kv_so
       cache->value = value;
     }
   }
+  at::Tensor context;
+#ifdef HWB_FUSED_ATTENTION
+  if (uses_fused_attention(query)) {
+    // The memory-efficient kernel takes T5's additive bias (relative positions and masks) and
+    // never materialises the [batch, heads, q, k] scores, their softmax or the dropout mask in
+    // device memory, forward or backward. T5 does not scale scores: scale 1.
+    const at::Tensor b =
+        bias.scalar_type() == query.scalar_type() ? bias : bias.to(query.scalar_type());
+    context = at::scaled_dot_product_attention(query, key.to(query.scalar_type()),
+                                               value.to(query.scalar_type()), b,
+                                               is_training() ? dropout_ : 0.0, false, 1.0);
+    context = context.transpose(1, 2).reshape({x.size(0), x.size(1), num_heads_ * d_kv_});
+    return o(context);
+  }
+#endif
   // T5 does not scale scores by 1/sqrt(d_kv).
   at::Tensor scores = at::matmul(query, key.transpose(-1, -2)) + bias;
   at::Tensor weights = scores.to(at::kFloat).softmax(-1).to(scores.scalar_type());
   weights = at::dropout(weights, dropout_, is_training());
-  at::Tensor context = at::matmul(weights.to(value.scalar_type()), value);
+  context = at::matmul(weights.to(value.scalar_type()), value);
   // [batch, heads, q_len, d_kv] -> [batch, q_len, heads * d_kv]
   context = context.transpose(1, 2).reshape({x.size(0), x.size(1), num_heads_ * d_kv_});
   return o(context);

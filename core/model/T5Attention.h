@@ -48,6 +48,10 @@ class T5AttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(T5Attention);
 
+// Whether attention on `x`'s device runs the fused kernel (LibTorch 2.1 or later, CUDA). Its bias
+// should then come in the compute dtype, converted once per stack rather than once per block.
+bool uses_fused_attention(const at::Tensor& x);
+
 // T5's bucketing of key - query offsets: exact for small offsets, log-spaced up to max_distance;
 // bidirectional buckets split the range by sign. relative_position: int64 tensor.
 at::Tensor relative_position_bucket(const at::Tensor& relative_position, bool bidirectional,

@@ -4,12 +4,32 @@
 
 #include <limits>
 
+#include "core/model/Autocast.h"
+#include "core/model/T5Attention.h"
+
 namespace hwb {
 
 at::Tensor padding_bias(const at::Tensor& mask) {
   const at::Tensor keep = mask.to(at::kFloat).unsqueeze(1).unsqueeze(1);
   return (1.0 - keep) * std::numeric_limits<float>::lowest();
 }
+
+namespace {
+
+// With the fused kernel the bias must have the dtype of the queries: under CUDA autocast that is
+// the autocast dtype (the projections' outputs), converted here once for every block of the stack.
+// Masked positions become -inf in bf16 (float's lowest rounds past bf16's range), which the
+// kernel's softmax handles as long as a row keeps one key, as padding and causal masks do.
+at::Tensor fused_attention_bias(const at::Tensor& bias, const at::Tensor& like) {
+  if (!uses_fused_attention(like)) return bias;
+  const at::ScalarType dtype =
+      cuda_autocast_active() ? cuda_autocast_compute_dtype() : like.scalar_type();
+  // Contiguous: the relative bias comes permuted from its embedding, and a bias whose last
+  // dimension is strided makes LibTorch fall back to the unfused (math) attention.
+  return bias.to(dtype).contiguous();
+}
+
+}  // namespace
 
 T5StackImpl::T5StackImpl(const T5Config& config, StackKind kind) : dropout_(config.dropout_rate) {
   const bool is_decoder = kind == StackKind::kDecoder;
@@ -19,8 +39,8 @@ T5StackImpl::T5StackImpl(const T5Config& config, StackKind kind) : dropout_(conf
     block->push_back(blocks_.back());
   }
   block = register_module("block", block);
-  final_layer_norm = register_module("final_layer_norm",
-                                     T5LayerNorm(config.d_model, config.layer_norm_epsilon));
+  final_layer_norm =
+      register_module("final_layer_norm", T5LayerNorm(config.d_model, config.layer_norm_epsilon));
 }
 
 at::Tensor T5StackImpl::encode(const at::Tensor& embeds, const at::Tensor& mask,
@@ -28,8 +48,9 @@ at::Tensor T5StackImpl::encode(const at::Tensor& embeds, const at::Tensor& mask,
   // embeds: [batch, src, d_model]; mask: [batch, src]
   const int64_t len = embeds.size(1);
   // The first block's relative-position bias serves every block of the stack.
-  const at::Tensor bias = blocks_.front()->self_attention()->compute_bias(len, len) +
-                          padding_bias(mask).to(embeds.device());
+  at::Tensor bias = blocks_.front()->self_attention()->compute_bias(len, len) +
+                    padding_bias(mask).to(embeds.device());
+  bias = fused_attention_bias(bias, embeds);
   at::Tensor h = at::dropout(embeds, dropout_, is_training());
   for (T5Block& b : blocks_) h = b(h, bias, at::Tensor(), at::Tensor(), nullptr, adapters);
   return at::dropout(final_layer_norm(h), dropout_, is_training());
@@ -51,7 +72,9 @@ at::Tensor T5StackImpl::decode(const at::Tensor& embeds, const at::Tensor& encod
     const at::Tensor future = (k_pos > q_pos).to(at::kFloat) * std::numeric_limits<float>::lowest();
     self_bias = self_bias + future;
   }
-  const at::Tensor cross_bias = padding_bias(encoder_mask).to(embeds.device());
+  self_bias = fused_attention_bias(self_bias, embeds);
+  const at::Tensor cross_bias =
+      fused_attention_bias(padding_bias(encoder_mask).to(embeds.device()), embeds);
   if (cache && cache->blocks.empty()) cache->blocks.resize(blocks_.size());
   at::Tensor h = at::dropout(embeds, dropout_, is_training());
   for (std::size_t i = 0; i < blocks_.size(); ++i) {

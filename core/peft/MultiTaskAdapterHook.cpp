@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "core/model/Autocast.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -52,12 +53,26 @@ int64_t MultiTaskAdapterHook::parameter_version() {
 
 const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
   const int64_t version = parameter_version();
+  const c10::ScalarType dtype =
+      cuda_autocast_active() ? cuda_autocast_compute_dtype() : c10::ScalarType::Undefined;
   Entry& entry = cache_[task];
-  if (entry.version != version) {
+  if (entry.version != version || entry.dtype != dtype) {
     at::NoGradGuard no_grad;
     entry.adapters = generate(module_, task);
     entry.version = version;
+    entry.dtype = dtype;
     ++generations_;
+    if (dtype != c10::ScalarType::Undefined) {
+      auto cast = [dtype](at::Tensor& t) {
+        if (t.defined() && t.is_cuda()) t = t.to(dtype);
+      };
+      for (AdapterWeights& w : entry.adapters.sites) {
+        for (at::Tensor* t : {&w.down, &w.down_bias, &w.up, &w.up_bias, &w.pre_weight,
+                              &w.pre_bias, &w.post_weight, &w.post_bias}) {
+          cast(*t);
+        }
+      }
+    }
   }
   return entry.adapters;
 }

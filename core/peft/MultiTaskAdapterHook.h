@@ -48,6 +48,9 @@ class MultiTaskAdapterHook : public AdapterHook {
   struct Entry {
     TaskAdapters adapters;
     int64_t version = -1;
+    // Under CUDA autocast the cached weights are kept in its compute dtype: apply_adapter would
+    // otherwise convert six tensors per site at every decoding step.
+    c10::ScalarType dtype = c10::ScalarType::Undefined;
   };
 
   // A fingerprint of the PEFT parameters: changes when one is modified in place, moved, or added.
