@@ -67,8 +67,8 @@ const TaskAdapters& MultiTaskAdapterHook::cached(const std::string& task) {
         if (t.defined() && t.is_cuda()) t = t.to(dtype);
       };
       for (AdapterWeights& w : entry.adapters.sites) {
-        for (at::Tensor* t : {&w.down, &w.down_bias, &w.up, &w.up_bias, &w.pre_weight,
-                              &w.pre_bias, &w.post_weight, &w.post_bias}) {
+        for (at::Tensor* t : {&w.down, &w.down_bias, &w.up, &w.up_bias, &w.pre_weight, &w.pre_bias,
+                              &w.post_weight, &w.post_bias}) {
           cast(*t);
         }
       }
