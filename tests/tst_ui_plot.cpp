@@ -52,9 +52,10 @@ class TestUiPlot : public QObject {
     QCOMPARE(plot.seriesColor("loss"), colour);
     QCOMPARE(plot.seriesY("loss"), QVector<double>({3.0, 2.0, 1.5, 1.25}));
     QCOMPARE(plot.seriesX("loss"), QVector<double>({0, 10, 20, 30}));
-    // The view follows the data until the person zooms.
-    QCOMPARE(plot.xLower(), 0.0);
-    QCOMPARE(plot.xUpper(), 30.0);
+    // The view follows the data (with a 2% margin that keeps end markers whole) until the person
+    // zooms.
+    QCOMPARE(plot.xLower(), -0.6);
+    QCOMPARE(plot.xUpper(), 30.6);
 
     // Elapsed time can step back after a resume: the points are sorted, not dropped.
     plot.setSeries("time", {5, 3, 9}, {1, 2, 3});
@@ -141,8 +142,8 @@ class TestUiPlot : public QObject {
     QCOMPARE(plot.xLower(), 100.0);
     QTest::mouseDClick(plot.customPlot(), Qt::LeftButton, {}, plot.customPlot()->rect().center());
     QVERIFY(!plot.userView());
-    QCOMPARE(plot.xLower(), 0.0);
-    QCOMPARE(plot.xUpper(), 1000.0);
+    QCOMPARE(plot.xLower(), -20.0);
+    QCOMPARE(plot.xUpper(), 1020.0);
 
     // A real wheel turn over the plot zooms in around the mouse, and is reported once settled.
     plot.customPlot()->replot(QCustomPlot::rpImmediateRefresh);

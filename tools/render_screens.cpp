@@ -134,15 +134,6 @@ int main(int argc, char** argv) {
     for (int i = 0; i < list->count(); ++i) list->item(i)->setCheckState(Qt::Checked);
   }
   window.showPage("compare");
-  if (!window.compareView()->isVisible()) {
-    // A window whose showPage does not know the page yet: select its tab directly.
-    for (QWidget* w = window.compareView()->parentWidget(); w; w = w->parentWidget()) {
-      if (auto* tabs = qobject_cast<QTabWidget*>(w)) {
-        tabs->setCurrentIndex(tabs->indexOf(window.compareView()));
-        break;
-      }
-    }
-  }
   ok &= save(window, out, "compare");
   auto* tabs = window.compareView()->findChild<QTabWidget*>("compare_tabs");
   if (parser.isSet(extra_option) && tabs) {

@@ -315,8 +315,9 @@ void CurvePlot::fit_axes() {
     }
   }
   if (found_x) {
-    if (x_range.size() == 0) x_range = QCPRange(x_range.lower - 0.5, x_range.upper + 0.5);
-    plot_->xAxis->setRange(x_range);
+    // A small margin keeps markers at the first and last point (evaluation dots) whole.
+    const double pad = x_range.size() > 0 ? x_range.size() * 0.02 : 0.5;
+    plot_->xAxis->setRange(QCPRange(x_range.lower - pad, x_range.upper + pad));
   }
   if (found_y) {
     if (log_scale_) {
