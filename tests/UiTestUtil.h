@@ -12,25 +12,17 @@
 #include "core/peft/PeftConfig.h"
 #include "core/store/RunStoreReader.h"
 #include "core/train/RunLauncher.h"
+#include "tests/DemoTestConfig.h"
 #include "ui/common/RunRef.h"
 
 namespace hwb::test {
 
 // The demo cut to seconds on a CPU: 30 steps, evaluations at steps 15 and 30, a few examples.
 inline ExperimentConfig short_demo(const std::filesystem::path& store, int64_t reduction_factor) {
-  ExperimentConfig c = ExperimentConfig::demo();
+  ExperimentConfig c = short_demo_config({.steps = 30, .warmup_steps = 5, .batch_size = 4,
+                                          .log_every = 2, .eval_every = 15, .max_train = 48,
+                                          .max_validation = 12, .max_test = 12});
   c.name = "ui-test";
-  c.steps = 30;
-  c.warmup_steps = 5;
-  c.batch_size = 4;
-  c.log_every = 2;
-  c.eval_every = 15;
-  c.eval_batch_size = 16;
-  for (ExperimentTask& t : c.tasks) {
-    t.max_train = 48;
-    t.max_validation = 12;
-    t.max_test = 12;
-  }
   c.peft.reduction_factor = reduction_factor;
   c.store = store.string();
   c.checkpoint_dir = (store.parent_path() / "checkpoints").string();

@@ -10,6 +10,7 @@
 
 #include "core/store/RunStoreReader.h"
 #include "core/train/RunLauncher.h"
+#include "tests/DemoTestConfig.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
@@ -18,18 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 ExperimentConfig small_config(const fs::path& store) {
-  ExperimentConfig c = ExperimentConfig::demo();
+  ExperimentConfig c = hwb::test::short_demo_config();
   c.name = "small";
-  c.steps = 12;
-  c.batch_size = 4;
-  c.warmup_steps = 2;
-  c.log_every = 1;
-  c.eval_every = 6;
-  c.eval_batch_size = 16;
-  for (ExperimentTask& t : c.tasks) {
-    t.max_train = 40;
-    t.max_validation = 12;
-  }
   c.store = store.string();
   c.checkpoint_dir = "ckpt";  // relative: next to the store
   return c;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/train/TrainingSession.h"
+#include "tests/DemoTestConfig.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
@@ -53,20 +54,7 @@ class Recorder : public TrainingObserver {
   int64_t last_step = 0;
 };
 
-ExperimentConfig small_config() {
-  ExperimentConfig c = ExperimentConfig::demo();
-  c.steps = 12;
-  c.batch_size = 4;
-  c.warmup_steps = 2;
-  c.log_every = 1;
-  c.eval_every = 6;
-  c.eval_batch_size = 16;
-  for (ExperimentTask& t : c.tasks) {
-    t.max_train = 40;
-    t.max_validation = 12;
-  }
-  return c;
-}
+ExperimentConfig small_config() { return hwb::test::short_demo_config(); }
 
 }  // namespace
 

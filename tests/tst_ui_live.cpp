@@ -10,6 +10,7 @@
 #include <QTableView>
 
 #include "core/store/RunStoreReader.h"
+#include "tests/DemoTestConfig.h"
 #include "tests/TestUtil.h"
 #include "ui/MainWindow.h"
 #include "ui/live/LiveView.h"
@@ -26,19 +27,10 @@ namespace {
 
 // The demo, cut down to seconds on a CPU.
 ExperimentConfig short_demo(const QTemporaryDir& dir, int64_t steps) {
-  ExperimentConfig config = ExperimentConfig::demo();
+  ExperimentConfig config = hwb::test::short_demo_config(
+      {.steps = steps, .warmup_steps = 5, .batch_size = 8, .log_every = 2, .eval_every = 15,
+       .max_train = 64, .max_validation = 16, .max_test = 16});
   config.name = "live-test";
-  config.steps = steps;
-  config.warmup_steps = 5;
-  config.batch_size = 8;
-  config.log_every = 2;
-  config.eval_every = 15;
-  config.eval_batch_size = 16;
-  for (ExperimentTask& t : config.tasks) {
-    t.max_train = 64;
-    t.max_validation = 16;
-    t.max_test = 16;
-  }
   config.store = dir.filePath("runs.db").toStdString();
   config.checkpoint_dir = dir.filePath("checkpoints").toStdString();
   return config;
