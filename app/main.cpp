@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
       "page", "Show this page at start: setup, live, weights, compare or backbone.", "name");
   parser.addOption(page_option);
   const QCommandLineOption demo_option(
-      "demo", "Load the built-in demo experiment (tiny T5, Hyperformer++, SST-2 and RTE samples) and "
-              "start it; its runs go to demo-runs.db in the application's data folder.");
+      "demo",
+      "Load the built-in demo experiment (tiny T5, Hyperformer++, SST-2 and RTE samples) and "
+      "start it; its runs go to demo-runs.db in the application's data folder.");
   parser.addOption(demo_option);
   parser.process(app);
 

@@ -19,9 +19,14 @@ namespace hwb::test {
 
 // The demo cut to seconds on a CPU: 30 steps, evaluations at steps 15 and 30, a few examples.
 inline ExperimentConfig short_demo(const std::filesystem::path& store, int64_t reduction_factor) {
-  ExperimentConfig c = short_demo_config({.steps = 30, .warmup_steps = 5, .batch_size = 4,
-                                          .log_every = 2, .eval_every = 15, .max_train = 48,
-                                          .max_validation = 12, .max_test = 12});
+  ExperimentConfig c = short_demo_config({.steps = 30,
+                                          .warmup_steps = 5,
+                                          .batch_size = 4,
+                                          .log_every = 2,
+                                          .eval_every = 15,
+                                          .max_train = 48,
+                                          .max_validation = 12,
+                                          .max_test = 12});
   c.name = "ui-test";
   c.peft.reduction_factor = reduction_factor;
   c.store = store.string();

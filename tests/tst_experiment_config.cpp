@@ -1,5 +1,6 @@
 // ExperimentConfig: the one JSON schema shared by the setup form, presets, the command line and the
-// run store. Round trips, the bundled presets, and validation that lists every problem with its path.
+// run store. Round trips, the bundled presets, and validation that lists every problem with its
+// path.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -15,7 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path presets_dir() { return fs::path(HWB_SOURCE_DIR) / "resources" / "presets"; }
+fs::path presets_dir() {
+  return fs::path(HWB_SOURCE_DIR) / "resources" / "presets";
+}
 
 // The message of the hwb::Error that `f` throws, or a failure if it does not throw.
 template <typename F>
@@ -111,7 +114,8 @@ class TestExperimentConfig : public QObject {
   }
 
   void presets_follow_the_paper_recipe() {
-    const ExperimentConfig pp = ExperimentConfig::load(presets_dir() / "t5_base_hyperformer_pp.json");
+    const ExperimentConfig pp =
+        ExperimentConfig::load(presets_dir() / "t5_base_hyperformer_pp.json");
     QVERIFY(pp.peft.variant == PeftVariant::kHyperformerPP);
     QCOMPARE(pp.task_names(), (std::vector<std::string>{"cola", "sst2", "mrpc", "qqp", "stsb",
                                                         "mnli", "qnli", "rte"}));
@@ -158,7 +162,8 @@ class TestExperimentConfig : public QObject {
     c.store.clear();
     const std::vector<std::string> p = c.problems();
     const auto has = [&](const std::string& prefix) {
-      return std::any_of(p.begin(), p.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
+      return std::any_of(p.begin(), p.end(),
+                         [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
     };
     QVERIFY(has("name: "));
     QVERIFY(has("training.steps: must be positive"));

@@ -2,11 +2,11 @@
 // store, and a stopped or killed run resumes into one continuous curve.
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <set>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "core/store/RunStoreReader.h"
 #include "core/train/RunLauncher.h"
@@ -30,7 +30,8 @@ ExperimentConfig small_config(const fs::path& store) {
 std::map<int64_t, double> curve(const RunStoreReader& reader, int64_t run, const std::string& tag) {
   std::map<int64_t, double> out;
   for (const ScalarPoint& p : reader.scalar_series(run, tag)) {
-    if (!out.emplace(p.step, p.value).second) qWarning("step %lld recorded twice", static_cast<long long>(p.step));
+    if (!out.emplace(p.step, p.value).second)
+      qWarning("step %lld recorded twice", static_cast<long long>(p.step));
   }
   return out;
 }
@@ -38,7 +39,8 @@ std::map<int64_t, double> curve(const RunStoreReader& reader, int64_t run, const
 void wait_until(const std::function<bool()>& done, int timeout_ms = 120000) {
   QElapsedTimer timer;
   timer.start();
-  while (!done() && timer.elapsed() < timeout_ms) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!done() && timer.elapsed() < timeout_ms)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 }  // namespace
@@ -48,7 +50,9 @@ class TestRunLauncher : public QObject {
 
  private:
   QTemporaryDir dir_;
-  fs::path path(const std::string& name) const { return fs::path(dir_.path().toStdString()) / name; }
+  fs::path path(const std::string& name) const {
+    return fs::path(dir_.path().toStdString()) / name;
+  }
 
   std::map<int64_t, double> uninterrupted_losses() {
     LaunchedRun whole = launch_run(small_config(path("whole.db")), {});
@@ -136,7 +140,8 @@ class TestRunLauncher : public QObject {
     QCOMPARE(curve(*reader, launched.run, "loss").size(), std::size_t{12});
 
     std::set<std::tuple<int64_t, std::string, std::string>> metrics;
-    for (const MetricPoint& m : reader->metric_series(launched.run)) metrics.insert({m.step, m.task, m.metric});
+    for (const MetricPoint& m : reader->metric_series(launched.run))
+      metrics.insert({m.step, m.task, m.metric});
     for (int64_t step : {6, 12}) {
       QVERIFY(metrics.count({step, "sst2", "accuracy"}));
       QVERIFY(metrics.count({step, "rte", "accuracy"}));
@@ -190,9 +195,10 @@ class TestRunLauncher : public QObject {
     c.glue_dir = "/nonexistent/glue";
     const auto problems = launch_problems(c);
     QCOMPARE(problems.size(), std::size_t{3});
-    QVERIFY(hwb::test::throws_with([&] { launch_run(c, {}); },
-                                   {"cannot start", "training.device", "backbone: '/nonexistent/t5-small'",
-                                    "is not a folder", "/nonexistent/glue"}));
+    QVERIFY(hwb::test::throws_with(
+        [&] { launch_run(c, {}); },
+        {"cannot start", "training.device", "backbone: '/nonexistent/t5-small'", "is not a folder",
+         "/nonexistent/glue"}));
     QVERIFY(!fs::exists(path("refused.db")));
     QVERIFY(launch_problems(small_config(path("fine.db"))).empty());
   }

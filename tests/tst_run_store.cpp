@@ -683,8 +683,9 @@ class TestRunStore : public QObject {
     {
       SqliteDatabase db(file, SqliteDatabase::Mode::ReadWriteCreate);
       migrate_store(db, store_migrations().first(1));
-      db.exec("INSERT INTO runs (name, status, config_json, device, versions_json, started_at_ms, "
-              "host, pid, heartbeat_ms) VALUES ('old', 'finished', '{}', 'cpu', '{}', 1, 'h', 1, 1)");
+      db.exec(
+          "INSERT INTO runs (name, status, config_json, device, versions_json, started_at_ms, "
+          "host, pid, heartbeat_ms) VALUES ('old', 'finished', '{}', 'cpu', '{}', 1, 'h', 1, 1)");
     }
     QCOMPARE(pragma(file, "user_version"), int64_t{1});
     const auto reader = RunStoreReader::open(file);

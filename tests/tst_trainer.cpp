@@ -17,7 +17,8 @@ namespace {
 // Keeps what the trainer reports, thread-safely.
 class Recorder : public TrainingObserver {
  public:
-  void on_scalars(int64_t step, double, const std::vector<std::pair<std::string, double>>& values) override {
+  void on_scalars(int64_t step, double,
+                  const std::vector<std::pair<std::string, double>>& values) override {
     std::lock_guard lock(mutex_);
     for (const auto& [tag, v] : values) {
       if (tag == "loss") losses[step] = v;
@@ -54,7 +55,9 @@ class Recorder : public TrainingObserver {
   int64_t last_step = 0;
 };
 
-ExperimentConfig small_config() { return hwb::test::short_demo_config(); }
+ExperimentConfig small_config() {
+  return hwb::test::short_demo_config();
+}
 
 }  // namespace
 
@@ -73,7 +76,8 @@ class TestTrainer : public QObject {
     auto rec = std::make_shared<Recorder>();
     auto session = TrainingSession::start(c, s, {rec});
     session->wait();
-    if (session->state() == TrainingSession::State::kFailed) qWarning("%s", session->error().c_str());
+    if (session->state() == TrainingSession::State::kFailed)
+      qWarning("%s", session->error().c_str());
     return rec;
   }
 
@@ -118,8 +122,9 @@ class TestTrainer : public QObject {
     QCOMPARE(resumed->outcome, RunOutcome::kFinished);
     QCOMPARE(resumed->losses.begin()->first, stopped_at + 1);  // no duplicated or missing step
     for (const auto& [step, loss] : resumed->losses) {
-      QVERIFY2(std::abs(loss - whole->losses.at(step)) < 1e-5,
-               qPrintable(QString("step %1: %2 vs %3").arg(step).arg(loss).arg(whole->losses.at(step))));
+      QVERIFY2(
+          std::abs(loss - whole->losses.at(step)) < 1e-5,
+          qPrintable(QString("step %1: %2 vs %3").arg(step).arg(loss).arg(whole->losses.at(step))));
     }
   }
 

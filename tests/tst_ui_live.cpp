@@ -27,9 +27,14 @@ namespace {
 
 // The demo, cut down to seconds on a CPU.
 ExperimentConfig short_demo(const QTemporaryDir& dir, int64_t steps) {
-  ExperimentConfig config = hwb::test::short_demo_config(
-      {.steps = steps, .warmup_steps = 5, .batch_size = 8, .log_every = 2, .eval_every = 15,
-       .max_train = 64, .max_validation = 16, .max_test = 16});
+  ExperimentConfig config = hwb::test::short_demo_config({.steps = steps,
+                                                          .warmup_steps = 5,
+                                                          .batch_size = 8,
+                                                          .log_every = 2,
+                                                          .eval_every = 15,
+                                                          .max_train = 64,
+                                                          .max_validation = 16,
+                                                          .max_test = 16});
   config.name = "live-test";
   config.store = dir.filePath("runs.db").toStdString();
   config.checkpoint_dir = dir.filePath("checkpoints").toStdString();

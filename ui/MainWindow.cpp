@@ -361,9 +361,11 @@ void MainWindow::selectRun(int64_t run) {
 }
 
 void MainWindow::showPage(const QString& name) {
-  const QHash<QString, QWidget*> pages = {
-      {"setup", setup_},     {"live", live_},           {"weights", weights_},
-      {"compare", compare_}, {"backbone", model_view_}};
+  const QHash<QString, QWidget*> pages = {{"setup", setup_},
+                                          {"live", live_},
+                                          {"weights", weights_},
+                                          {"compare", compare_},
+                                          {"backbone", model_view_}};
   if (QWidget* page = pages.value(name.toLower())) pages_->setCurrentWidget(page);
 }
 

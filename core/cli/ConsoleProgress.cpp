@@ -37,10 +37,11 @@ void ConsoleProgress::on_progress(const TrainingProgress& p) {
     const int filled = static_cast<int>(fraction * kWidth);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::printf("\r[%s] %5.1f%% step %lld/%lld loss %.4f lr %.2e %.0f ex/s ETA %s%s   ", bar.c_str(),
-                100.0 * fraction, static_cast<long long>(p.step),
+    std::printf("\r[%s] %5.1f%% step %lld/%lld loss %.4f lr %.2e %.0f ex/s ETA %s%s   ",
+                bar.c_str(), 100.0 * fraction, static_cast<long long>(p.step),
                 static_cast<long long>(p.total_steps), p.loss, p.learning_rate,
-                p.examples_per_second, duration(p.eta_seconds).c_str(), p.paused ? " (paused)" : "");
+                p.examples_per_second, duration(p.eta_seconds).c_str(),
+                p.paused ? " (paused)" : "");
     bar_open_ = true;
   } else {
     std::printf("step %lld/%lld loss %.4f lr %.3e examples/s %.1f eta %s%s\n",

@@ -63,7 +63,8 @@ void run_eval(const EvalOptions& o) {
 void add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "eval", "Evaluate a stored run's checkpoint on chosen tasks and a split, writing predictions");
+      "eval",
+      "Evaluate a stored run's checkpoint on chosen tasks and a split, writing predictions");
   cmd->add_option("--store", o->store, "Run store file")->capture_default_str();
   cmd->add_option("--run", o->run, "Run id")->required();
   cmd->add_option("--checkpoint", o->checkpoint,
@@ -73,7 +74,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--split", o->split, "validation or test")
       ->check(CLI::IsMember({"validation", "test"}))
       ->capture_default_str();
-  cmd->add_option("--tasks", o->tasks, "Only these tasks (default: all of the run's)")->delimiter(',');
+  cmd->add_option("--tasks", o->tasks, "Only these tasks (default: all of the run's)")
+      ->delimiter(',');
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
   cmd->add_option("--out", o->out, "Write predictions as JSON lines to this file");
   cmd->callback([o] { run_eval(*o); });

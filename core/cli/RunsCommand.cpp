@@ -41,7 +41,8 @@ void list_runs(const std::string& store) {
   }
   std::cout << std::left << std::setw(5) << "id" << std::setw(22) << "name" << std::setw(12)
             << "status" << std::setw(9) << "step" << std::setw(10) << "device" << std::setw(18)
-            << "started" << "origin\n";
+            << "started"
+            << "origin\n";
   for (const RunInfo& r : runs) {
     std::cout << std::left << std::setw(5) << r.id << std::setw(22) << r.name << std::setw(12)
               << r.status << std::setw(9) << r.last_step << std::setw(10) << r.device
@@ -53,8 +54,8 @@ void show_run(const std::string& store, int64_t id) {
   const auto reader = RunStoreReader::open(store);
   const RunInfo r = require_run(*reader, id);
   std::cout << "run " << r.id << " \"" << r.name << "\": " << r.status
-            << (r.message.empty() ? "" : " (" + r.message + ")") << ", step " << r.last_step
-            << ", " << r.device << ", started " << local_time(r.started_at_ms) << "\n";
+            << (r.message.empty() ? "" : " (" + r.message + ")") << ", step " << r.last_step << ", "
+            << r.device << ", started " << local_time(r.started_at_ms) << "\n";
   // The latest value of each evaluation metric, per task.
   std::map<std::string, std::map<std::string, std::pair<int64_t, double>>> latest;
   for (const MetricPoint& m : reader->metric_series(id)) {
@@ -69,7 +70,8 @@ void show_run(const std::string& store, int64_t id) {
     std::cout << "\n";
   }
   for (const CheckpointInfo& c : reader->checkpoints(id)) {
-    std::cout << "  checkpoint step " << c.step << (c.best ? " (best)" : "") << ": " << c.path << "\n";
+    std::cout << "  checkpoint step " << c.step << (c.best ? " (best)" : "") << ": " << c.path
+              << "\n";
   }
   std::cout << "config:\n" << nlohmann::json::parse(r.config_json).dump(2) << "\n";
 }
@@ -88,13 +90,16 @@ void add_runs_command(CLI::App& app) {
 
   runs->add_subcommand("list", "One line per run")->callback([store] { list_runs(*store); });
 
-  CLI::App* show = runs->add_subcommand("show", "A run's status, latest metrics, checkpoints, config");
+  CLI::App* show =
+      runs->add_subcommand("show", "A run's status, latest metrics, checkpoints, config");
   show->add_option("--run", *run, "Run id")->required();
   show->callback([store, run] { show_run(*store, *run); });
 
-  CLI::App* exp = runs->add_subcommand("export", "Write a run to CSV files (a folder) or one JSON file");
+  CLI::App* exp =
+      runs->add_subcommand("export", "Write a run to CSV files (a folder) or one JSON file");
   exp->add_option("--run", *run, "Run id")->required();
-  exp->add_option("--format", *format, "csv or json")->check(CLI::IsMember({"csv", "json"}))
+  exp->add_option("--format", *format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
   exp->add_option("--out", *out, "Folder (csv) or file (json)")->required();
   exp->callback([store, run, format, out] {

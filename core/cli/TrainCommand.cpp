@@ -64,10 +64,12 @@ void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* cmd = app.add_subcommand(
       "train", "Train an experiment; progress on the terminal, everything into the run store");
-  cmd->add_option("--config", o->config, "Experiment JSON (a preset from resources/presets, or "
-                                         "one saved by the workbench)");
-  cmd->add_flag("--demo", o->demo,
-                "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files needed)");
+  cmd->add_option("--config", o->config,
+                  "Experiment JSON (a preset from resources/presets, or "
+                  "one saved by the workbench)");
+  cmd->add_flag(
+      "--demo", o->demo,
+      "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files needed)");
   cmd->add_option("--store", o->store, "Run store file (overrides output.store)");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N (overrides training.device)");
   cmd->add_option("--steps", o->steps, "Training steps (overrides training.steps)");

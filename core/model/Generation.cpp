@@ -17,8 +17,8 @@ at::Tensor greedy_generate(T5Model& model, const at::Tensor& input_ids,
   DecoderCache cache;
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     const at::Tensor inputs = options.use_cache ? sequences.slice(1, step) : sequences;
-    const at::Tensor hidden = model->decode(inputs, encoded, attention_mask,
-                                            options.use_cache ? &cache : nullptr);
+    const at::Tensor hidden =
+        model->decode(inputs, encoded, attention_mask, options.use_cache ? &cache : nullptr);
     const at::Tensor last = model->lm_logits(hidden.select(1, hidden.size(1) - 1));
     at::Tensor next = last.argmax(-1);
     if (!options.stop_at_eos) {

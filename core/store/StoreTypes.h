@@ -20,8 +20,8 @@ struct RunInfo {
   std::string device;
   std::string versions_json;
   std::string parameters_json;  // ParameterReport::to_json() once the model is built, else empty
-  int64_t started_at_ms = 0;  // Unix epoch milliseconds
-  int64_t ended_at_ms = 0;    // 0 while the run is live
+  int64_t started_at_ms = 0;    // Unix epoch milliseconds
+  int64_t ended_at_ms = 0;      // 0 while the run is live
   int64_t last_step = 0;
   std::string message;  // failure reason etc
   std::string origin;   // store file it was imported from, empty if local

@@ -95,8 +95,8 @@ void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& te
   std::vector<std::string> missing;
   at::NoGradGuard no_grad;
   for (Slot& s : slots_) {
-    for (auto [suffix, target] : {std::pair{".exp_avg", &s.exp_avg},
-                                  std::pair{".exp_avg_sq", &s.exp_avg_sq}}) {
+    for (auto [suffix, target] :
+         {std::pair{".exp_avg", &s.exp_avg}, std::pair{".exp_avg_sq", &s.exp_avg_sq}}) {
       const auto it = by_name.find(s.name + suffix);
       if (it == by_name.end() || !it->second.sizes().equals(target->sizes())) {
         missing.push_back(s.name + suffix);

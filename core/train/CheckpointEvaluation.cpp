@@ -24,7 +24,8 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
   const auto reader = RunStoreReader::open(request.store);
   const auto info = reader->run(request.run);
   if (!info) {
-    throw Error("Run " + std::to_string(request.run) + " is not in '" + request.store.string() + "'");
+    throw Error("Run " + std::to_string(request.run) + " is not in '" + request.store.string() +
+                "'");
   }
   ExperimentConfig config = ExperimentConfig::from_json(
       nlohmann::json::parse(info->config_json), "the config of run " + std::to_string(request.run));
@@ -51,11 +52,11 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
 
   const c10::Device device = parse_device(request.device.empty() ? config.device : request.device);
   const auto tokenizer = SentencePieceTokenizer::load_t5();
-  const fs::path cache = config.cache_dir.empty()
-                             ? (fs::path(request.store).parent_path().empty()
-                                    ? fs::path(".")
-                                    : fs::path(request.store).parent_path()) / "cache"
-                             : fs::path(config.cache_dir);
+  const fs::path cache = config.cache_dir.empty() ? (fs::path(request.store).parent_path().empty()
+                                                         ? fs::path(".")
+                                                         : fs::path(request.store).parent_path()) /
+                                                        "cache"
+                                                  : fs::path(config.cache_dir);
   std::vector<LoadedTask> tasks = load_experiment_tasks(config, *tokenizer, cache);
   if (!request.tasks.empty()) {
     std::erase_if(tasks, [&](const LoadedTask& t) {

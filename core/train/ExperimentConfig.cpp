@@ -21,7 +21,8 @@ std::string join_problems(const std::string& title, const std::vector<std::strin
 }
 
 // A nested error message from PeftConfig / TaskDefinition, re-rooted at `path`.
-void add_nested(std::vector<std::string>& problems, const std::string& path, const std::string& what) {
+void add_nested(std::vector<std::string>& problems, const std::string& path,
+                const std::string& what) {
   problems.push_back(path + ": " + what);
 }
 
@@ -62,7 +63,8 @@ std::vector<std::string> ExperimentConfig::problems() const {
         add_nested(p, path + ".custom", e.what());
       }
     }
-    if (!seen.insert(t.name()).second) p.push_back(path + ": task '" + t.name() + "' is listed twice");
+    if (!seen.insert(t.name()).second)
+      p.push_back(path + ": task '" + t.name() + "' is listed twice");
   }
   if (glue_dir.empty()) p.push_back("data.glue_dir: give GLUE's folder or builtin:demo");
   if (max_source_length < 8) p.push_back("data.max_source_length: must be at least 8");
@@ -79,7 +81,8 @@ std::vector<std::string> ExperimentConfig::problems() const {
   non_negative("training.weight_decay", weight_decay);
   non_negative("training.max_grad_norm", max_grad_norm);
   if (label_smoothing < 0 || label_smoothing >= 1) {
-    p.push_back("training.label_smoothing: must be in [0, 1), got " + std::to_string(label_smoothing));
+    p.push_back("training.label_smoothing: must be in [0, 1), got " +
+                std::to_string(label_smoothing));
   }
   positive("training.temperature", temperature);
   positive("training.log_every", static_cast<double>(log_every));
@@ -249,7 +252,8 @@ ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::st
     const auto more = c.problems();
     p.insert(p.end(), more.begin(), more.end());
   }
-  if (!p.empty()) throw Error(join_problems(std::string(source) + " is not a valid experiment:", p));
+  if (!p.empty())
+    throw Error(join_problems(std::string(source) + " is not a valid experiment:", p));
   return c;
 }
 

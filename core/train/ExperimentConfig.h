@@ -70,8 +70,9 @@ struct ExperimentConfig {
   int64_t early_stopping_patience = 0;  // evaluations without a better average; 0 = off
 
   // --- output
-  std::string store = "runs.db";        // the SQLite run store
-  std::string checkpoint_dir = "checkpoints";  // one folder per run inside; relative: next to the store
+  std::string store = "runs.db";  // the SQLite run store
+  std::string checkpoint_dir =
+      "checkpoints";  // one folder per run inside; relative: next to the store
 
   // Every problem at once, each as "path.to.field: what is wrong (and the fix)". Only the config
   // itself is checked here; files and devices are checked when a session starts.

@@ -1,8 +1,8 @@
 #include "core/train/RunLauncher.h"
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include "core/model/DeviceSpec.h"
 #include "core/store/RunStore.h"
@@ -95,8 +95,10 @@ LaunchedRun resume_run(const fs::path& store_file, int64_t run,
   const std::optional<RunInfo> info = reader->run(run);
   if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
   if (info->status == "finished") {
-    throw Error("Run " + std::to_string(run) + " has finished; start a new run from its config "
-                "instead (hyperformer runs show --run " + std::to_string(run) + " prints it)");
+    throw Error("Run " + std::to_string(run) +
+                " has finished; start a new run from its config "
+                "instead (hyperformer runs show --run " +
+                std::to_string(run) + " prints it)");
   }
   if (info->status == "running" || info->status == "paused") {
     throw Error("Run " + std::to_string(run) + " is " + info->status + " in process " +

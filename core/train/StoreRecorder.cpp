@@ -17,7 +17,9 @@ int64_t now_ms() {
       .count();
 }
 
-const char* stack_name(StackKind s) { return s == StackKind::kEncoder ? "encoder" : "decoder"; }
+const char* stack_name(StackKind s) {
+  return s == StackKind::kEncoder ? "encoder" : "decoder";
+}
 const char* position_name(SublayerKind p) {
   return p == SublayerKind::kFeedForward ? "feed_forward" : "self_attention";
 }
@@ -86,10 +88,10 @@ void StoreRecorder::on_weight_statistics(int64_t step, const WeightStatistics& s
   rows.reserve(stats.entries.size() * 3);
   for (const WeightStatistics::Entry& e : stats.entries) {
     const std::string base = e.tensor + "_";
-    for (auto [name, value] : {std::pair{"norm", e.norm}, std::pair{"mean", e.mean},
-                               std::pair{"std", e.std}}) {
-      rows.push_back({step, e.task, stack_name(e.stack), e.layer, position_name(e.where),
-                      base + name, value});
+    for (auto [name, value] :
+         {std::pair{"norm", e.norm}, std::pair{"mean", e.mean}, std::pair{"std", e.std}}) {
+      rows.push_back(
+          {step, e.task, stack_name(e.stack), e.layer, position_name(e.where), base + name, value});
     }
   }
   store_->add_weight_stats(run_, rows);

@@ -3,11 +3,11 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 #include "core/data/Batcher.h"
 #include "core/data/MultiTaskSampler.h"
@@ -29,10 +29,14 @@ namespace hwb {
 
 const char* to_string(RunOutcome outcome) {
   switch (outcome) {
-    case RunOutcome::kFinished: return "finished";
-    case RunOutcome::kStopped: return "stopped";
-    case RunOutcome::kEarlyStopped: return "finished";
-    case RunOutcome::kFailed: return "failed";
+    case RunOutcome::kFinished:
+      return "finished";
+    case RunOutcome::kStopped:
+      return "stopped";
+    case RunOutcome::kEarlyStopped:
+      return "finished";
+    case RunOutcome::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -154,7 +158,9 @@ struct Trainer::Impl {
     state.sampler = sampler->state();
     const auto file = setup.checkpoint_dir / "last.safetensors";
     save_training_checkpoint(file, *model, *optimizer, state, config_json);
-    notify([&](TrainingObserver& o) { o.on_checkpoint(state.step, file.string(), state.best_score, false); });
+    notify([&](TrainingObserver& o) {
+      o.on_checkpoint(state.step, file.string(), state.best_score, false);
+    });
   }
 
   // Evaluates, records, keeps the best adapters; returns true when early stopping says stop.
@@ -173,18 +179,22 @@ struct Trainer::Impl {
       const auto file = setup.checkpoint_dir / "best.safetensors";
       std::error_code ec;
       std::filesystem::create_directories(setup.checkpoint_dir, ec);
-      save_adapters(*model, file, {{"step", std::to_string(state.step)},
-                                   {"score", std::to_string(result.average)}});
-      notify([&](TrainingObserver& o) { o.on_checkpoint(state.step, file.string(), result.average, true); });
+      save_adapters(
+          *model, file,
+          {{"step", std::to_string(state.step)}, {"score", std::to_string(result.average)}});
+      notify([&](TrainingObserver& o) {
+        o.on_checkpoint(state.step, file.string(), result.average, true);
+      });
     } else {
       ++state.evaluations_since_best;
     }
     notify([&](TrainingObserver& o) { o.on_evaluation(result, best); });
     const WeightStatistics stats = WeightStatistics::of(*model);
     notify([&](TrainingObserver& o) { o.on_weight_statistics(state.step, stats); });
-    std::string line = "step " + std::to_string(state.step) + ": average " +
-                       std::to_string(result.average);
-    for (const TaskEvaluation& t : result.tasks) line += ", " + t.task + " " + std::to_string(t.score);
+    std::string line =
+        "step " + std::to_string(state.step) + ": average " + std::to_string(result.average);
+    for (const TaskEvaluation& t : result.tasks)
+      line += ", " + t.task + " " + std::to_string(t.score);
     log("info", line + (best ? " (best)" : ""));
     return config.early_stopping_patience > 0 &&
            state.evaluations_since_best >= config.early_stopping_patience;
@@ -220,7 +230,8 @@ struct Trainer::Impl {
         return RunOutcome::kStopped;
       }
       const int64_t step = state.step + 1;
-      const double lr = linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
+      const double lr =
+          linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
       optimizer->zero_grad();
       for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
         const TaskBatch tb = sampler->next();
@@ -231,12 +242,14 @@ struct Trainer::Impl {
         const Batch batch = Batcher::make(*task.train.data, rows);
         const BatchTensors t = to_tensors(batch, device);
         // Dropout seeded by position in the run: a resumed run draws what the original would.
-        at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 + static_cast<uint64_t>(k));
+        at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
+                        static_cast<uint64_t>(k));
         at::Tensor loss;
         {
           CudaAutocastGuard autocast(bf16);
-          loss = model->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
-                                loss_options)
+          loss = model
+                     ->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
+                               loss_options)
                      .loss;
         }
         (loss / static_cast<double>(config.gradient_accumulation)).backward();
@@ -255,10 +268,12 @@ struct Trainer::Impl {
 
       if (step % config.log_every == 0 || step == config.steps) {
         // The one host synchronisation of a logging interval.
-        const double mean_loss = interval_loss.item<double>() / static_cast<double>(interval_batches);
+        const double mean_loss =
+            interval_loss.item<double>() / static_cast<double>(interval_batches);
         if (!std::isfinite(mean_loss)) {
           throw Error("The training loss became " + std::to_string(mean_loss) + " at step " +
-                      std::to_string(step) + ": lower training.learning_rate or enable clipping "
+                      std::to_string(step) +
+                      ": lower training.learning_rate or enable clipping "
                       "(training.max_grad_norm)");
         }
         const double interval = std::max(1e-9, seconds_since(interval_start));
@@ -271,8 +286,9 @@ struct Trainer::Impl {
             {"grad_norm", grad_norm.item<double>()},
             {"memory_bytes", static_cast<double>(resident_memory_bytes())}};
         for (const auto& [task_index, sum_count] : task_loss) {
-          scalars.emplace_back("loss/" + tasks[task_index].definition.name,
-                               sum_count.first.item<double>() / static_cast<double>(sum_count.second));
+          scalars.emplace_back(
+              "loss/" + tasks[task_index].definition.name,
+              sum_count.first.item<double>() / static_cast<double>(sum_count.second));
         }
         notify([&](TrainingObserver& o) { o.on_scalars(step, state.elapsed_seconds, scalars); });
         TrainingProgress p;
@@ -281,8 +297,8 @@ struct Trainer::Impl {
         p.loss = mean_loss;
         p.learning_rate = lr;
         p.examples_per_second = examples_per_second;
-        const double steps_per_second = static_cast<double>(step - start_step) /
-                                        std::max(1e-9, seconds_since(run_start));
+        const double steps_per_second =
+            static_cast<double>(step - start_step) / std::max(1e-9, seconds_since(run_start));
         p.eta_seconds = static_cast<double>(config.steps - step) / std::max(1e-9, steps_per_second);
         p.memory_bytes = resident_memory_bytes();
         notify([&](TrainingObserver& o) { o.on_progress(p); });
@@ -316,7 +332,9 @@ Trainer::Trainer(ExperimentConfig config, TrainerSetup setup,
 
 Trainer::~Trainer() = default;
 
-int64_t Trainer::step() const { return impl_->state.step; }
+int64_t Trainer::step() const {
+  return impl_->state.step;
+}
 
 RunOutcome Trainer::run() {
   impl_->config.validate();

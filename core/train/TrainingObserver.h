@@ -15,11 +15,11 @@ namespace hwb {
 struct TrainingProgress {
   int64_t step = 0;
   int64_t total_steps = 0;
-  double loss = 0;               // mean training loss since the previous report
+  double loss = 0;  // mean training loss since the previous report
   double learning_rate = 0;
   double examples_per_second = 0;
   double eta_seconds = 0;
-  int64_t memory_bytes = 0;      // device memory in use (CUDA) or resident memory (CPU)
+  int64_t memory_bytes = 0;  // device memory in use (CUDA) or resident memory (CPU)
   bool paused = false;
 };
 
