@@ -1,29 +1,30 @@
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
-#include <QStandardPaths>
 
-#include "core/train/ExperimentConfig.h"
+#include <cstring>
+#include <iostream>
+
 #include "ui/MainWindow.h"
 #include "ui/ModelView.h"
-#include "ui/run/RunController.h"
-#include "ui/setup/SetupForm.h"
 
 namespace {
 
-// The built-in demo experiment, its store and checkpoints in the user's data folder (the
-// current folder may not be writable, e.g. when started from a menu).
-hwb::ExperimentConfig demo_experiment() {
-  hwb::ExperimentConfig config = hwb::ExperimentConfig::demo();
-  const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-  QDir().mkpath(folder);
-  config.store = QDir(folder).filePath("demo-runs.db").toStdString();
-  return config;
+// `--version` answers before QApplication exists, so it works without a display (in a terminal
+// over ssh, in a package's install check).
+bool asks_for_version(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (asks_for_version(argc, argv)) {
+    std::cout << "Hyperformer Workbench " << HWB_APP_VERSION << "\n";
+    return 0;
+  }
   QApplication app(argc, argv);
   QApplication::setApplicationName("Hyperformer Workbench");
   QApplication::setOrganizationName("hyperformer-workbench");
@@ -50,16 +51,15 @@ int main(int argc, char** argv) {
 
   hwb::MainWindow window;
   window.show();
+  const bool told_what_to_open =
+      parser.isSet(store_option) || parser.isSet(model_option) || parser.isSet(demo_option);
+  if (!told_what_to_open && hwb::MainWindow::welcomeWanted()) window.showWelcome();
   if (parser.isSet(store_option)) window.openStore(parser.value(store_option));
   if (parser.isSet(model_option)) {
     window.model_view()->open_model(parser.value(model_option));
     window.showPage("backbone");
   }
-  if (parser.isSet(demo_option)) {
-    const hwb::ExperimentConfig demo = demo_experiment();
-    window.setupForm()->setConfig(demo);
-    window.runController()->enqueue(demo);  // the live page opens when the run has started
-  }
+  if (parser.isSet(demo_option)) window.startDemo();
   if (parser.isSet(page_option)) window.showPage(parser.value(page_option));
   return QApplication::exec();
 }

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -14,6 +15,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -24,7 +26,9 @@
 
 #include "core/store/RunExport.h"
 #include "core/store/RunStoreReader.h"
+#include "ui/AboutDialog.h"
 #include "ui/ModelView.h"
+#include "ui/WelcomeDialog.h"
 #include "ui/compare/CompareView.h"
 #include "ui/live/LiveView.h"
 #include "ui/run/RunController.h"
@@ -203,6 +207,16 @@ void MainWindow::build_menus() {
   });
   run->addAction(tr("S&top"), controller_, &RunController::stop);
   run->addAction(tr("&Clear the queue"), controller_, &RunController::clearQueue);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Welcome…"), this, &MainWindow::showWelcome);
+  help->addSeparator();
+  help->addAction(tr("&About Hyperformer Workbench"), this, [this] {
+    auto* dialog = new AboutDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 void MainWindow::build_status_bar() {
@@ -348,6 +362,35 @@ void MainWindow::importStoreFile(const QString& path) {
     }
     return {};
   }));
+}
+
+void MainWindow::startDemo() {
+  ExperimentConfig demo = ExperimentConfig::demo();
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  QDir().mkpath(folder);
+  demo.store = QDir(folder).filePath("demo-runs.db").toStdString();
+  setup_->setConfig(demo);
+  error_->hide();
+  controller_->enqueue(demo);  // the live page opens when the run has started
+}
+
+bool MainWindow::welcomeWanted() {
+  const QSettings settings;
+  return !settings.contains("store/last") && !settings.value("welcome/dismissed").toBool();
+}
+
+WelcomeDialog* MainWindow::showWelcome() {
+  auto* welcome = new WelcomeDialog(this);
+  welcome->setAttribute(Qt::WA_DeleteOnClose);
+  connect(welcome, &QDialog::finished, this,
+          [] { QSettings().setValue("welcome/dismissed", true); });
+  connect(welcome, &WelcomeDialog::demoRequested, this, &MainWindow::startDemo);
+  // Queued: the file dialog opens after the welcome has closed, not inside its click.
+  connect(welcome, &WelcomeDialog::openStoreRequested, this, &MainWindow::choose_store,
+          Qt::QueuedConnection);
+  connect(welcome, &WelcomeDialog::newExperimentRequested, this, &MainWindow::new_experiment);
+  welcome->show();
+  return welcome;
 }
 
 void MainWindow::selectRun(int64_t run) {

@@ -26,6 +26,7 @@ class RunStoreReader;
 class SetupForm;
 class StoreWatcher;
 class WeightsView;
+class WelcomeDialog;
 
 // The workbench window: pages for experiment setup, the live monitor, generated weights and the
 // backbone inspector; the runs of the open store (and of added store files) in a dock; run
@@ -51,6 +52,13 @@ class MainWindow : public QMainWindow {
   // Copies every run of a store file into the open store, on a worker; importFinished says when
   // (and why not). Without an open store the file is added read-only instead.
   void importStoreFile(const QString& path);
+  // Loads the built-in demo experiment into Setup and starts it; its runs go to demo-runs.db in
+  // the application's data folder (the current folder may not be writable, e.g. from a menu).
+  void startDemo();
+  // True on a first start: no store was ever opened and the welcome was never dismissed.
+  static bool welcomeWanted();
+  // Shows the welcome (non-modal, deleted on close); closing it in any way dismisses it for good.
+  WelcomeDialog* showWelcome();
 
   SetupForm* setupForm() const { return setup_; }
   LiveView* liveView() const { return live_; }

@@ -1,7 +1,5 @@
 #include "core/train/RunLauncher.h"
 
-#include <sqlite3.h>
-#include <torch/version.h>
 #include <nlohmann/json.hpp>
 
 #include "core/model/DeviceSpec.h"
@@ -9,6 +7,7 @@
 #include "core/store/RunStoreReader.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/StoreRecorder.h"
+#include "core/util/BuildInfo.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -35,9 +34,11 @@ fs::path checkpoint_dir_for(const ExperimentConfig& c, int64_t run) {
 }  // namespace
 
 std::string versions_json() {
-  return nlohmann::json{{"hyperformer_workbench", HWB_VERSION},
-                        {"libtorch", TORCH_VERSION},
-                        {"sqlite", sqlite3_libversion()}}
+  const BuildInfo info = build_info();
+  return nlohmann::json{{"hyperformer_workbench", info.program},
+                        {"libtorch", info.libtorch},
+                        {"sqlite", info.sqlite},
+                        {"sentencepiece", info.sentencepiece}}
       .dump();
 }
 
