@@ -29,6 +29,12 @@ std::vector<int64_t> parse_ids(const std::string& text, const std::string& optio
 }
 
 std::filesystem::path default_fixture_dir() {
+  // An installed package carries the reference fixtures as a resource (packaging/CMakeLists.txt);
+  // a build runs from its source tree's tests/fixtures.
+  try {
+    return find_resource("selftest");
+  } catch (const Error&) {
+  }
   return find_resource("t5/spiece.model").parent_path().parent_path().parent_path() / "tests" /
          "fixtures";
 }
