@@ -215,7 +215,8 @@ void add_selftest_command(CLI::App& app) {
       "Check this build against transformers' outputs: T5 logits, loss, greedy decoding, the "
       "tokenizer; on CUDA also CPU-vs-GPU gradients and bf16 autocast training");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--fixtures", o->fixtures, "tests/fixtures folder (default: the installed copy, else the source tree's)");
+  cmd->add_option("--fixtures", o->fixtures,
+                  "tests/fixtures folder (default: the installed copy, else the source tree's)");
   cmd->callback([o] {
     if (const int rc = run_selftest(*o); rc != 0) throw CLI::RuntimeError(rc);
   });
