@@ -37,7 +37,11 @@ ExperimentConfig read_config(const TrainOptions& o) {
   ExperimentConfig c = o.demo ? ExperimentConfig::demo() : ExperimentConfig::load(o.config);
   if (!o.store.empty()) c.store = o.store;
   if (!o.device.empty()) c.device = o.device;
-  if (o.steps > 0) c.steps = o.steps;
+  if (o.steps > 0) {
+    c.steps = o.steps;
+    // A short trial run of a preset keeps the schedule's shape rather than being refused.
+    if (c.warmup_steps >= c.steps) c.warmup_steps = c.steps / 10;
+  }
   if (!o.checkpoint_dir.empty()) c.checkpoint_dir = o.checkpoint_dir;
   return c;
 }
@@ -72,7 +76,9 @@ void add_train_command(CLI::App& app) {
       "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files needed)");
   cmd->add_option("--store", o->store, "Run store file (overrides output.store)");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N (overrides training.device)");
-  cmd->add_option("--steps", o->steps, "Training steps (overrides training.steps)");
+  cmd->add_option("--steps", o->steps,
+                  "Training steps (overrides training.steps; a warm-up that would not fit becomes "
+                  "a tenth of them)");
   cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Overrides output.checkpoint_dir");
   cmd->add_flag("--print-config", o->print_config,
                 "Validate, print the experiment JSON (overrides applied) and exit: a start for a "
