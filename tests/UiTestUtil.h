@@ -2,6 +2,7 @@
 
 // Real run stores for the GUI tests: short demo runs trained by the same launcher the workbench
 // uses, so the views are checked against numbers the engine really wrote.
+#include <QComboBox>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -33,6 +34,13 @@ inline ExperimentConfig short_demo(const std::filesystem::path& store, int64_t r
   c.checkpoint_dir = (store.parent_path() / "checkpoints").string();
   c.cache_dir = (store.parent_path() / "cache").string();
   return c;
+}
+
+// Picks the item whose data is `value`, as a person choosing it would.
+inline void choose(QComboBox* combo, const QString& value) {
+  const int index = combo->findData(value);
+  QVERIFY2(index >= 0, qPrintable(value));
+  combo->setCurrentIndex(index);
 }
 
 // Trains `config` to its end and returns the run as the views see it, on its own reader.

@@ -26,14 +26,9 @@
 #include "ui/plot/TableExport.h"
 
 using namespace hwb;
+using hwb::test::choose;
 
 namespace {
-
-void choose(QComboBox* combo, const QString& value) {
-  const int index = combo->findData(value);
-  QVERIFY2(index >= 0, qPrintable(value));
-  combo->setCurrentIndex(index);
-}
 
 int row_of(const QAbstractItemModel& model, const QString& quantity) {
   for (int r = 0; r < model.rowCount(); ++r) {

@@ -15,14 +15,9 @@
 #include "ui/weights/WeightsView.h"
 
 using namespace hwb;
+using hwb::test::choose;
 
 namespace {
-
-void choose(QComboBox* combo, const QString& value) {
-  const int index = combo->findData(value);
-  QVERIFY2(index >= 0, qPrintable(value));
-  combo->setCurrentIndex(index);
-}
 
 // Every stored value of (stack, position, statistic) at `step` is the heatmap's cell for its
 // layer and task, and every cell has a stored value.
