@@ -21,7 +21,8 @@ std::vector<int64_t> parse_ids(const std::string& text, const std::string& optio
       if (used != item.size() || v < 0) throw std::invalid_argument(item);
       ids.push_back(v);
     } catch (const std::exception&) {
-      throw Error(option + ": '" + item + "' is not a token id (non-negative integers, comma separated)");
+      throw Error(option + ": '" + item +
+                  "' is not a token id (non-negative integers, comma separated)");
     }
   }
   if (ids.empty()) throw Error(option + ": no token ids given");

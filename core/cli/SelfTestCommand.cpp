@@ -1,9 +1,9 @@
 // `hyperformer selftest`: this build against transformers' reference outputs, on the CPU or a GPU.
 // It is how the CUDA path is tested on the GPU machine (no Qt there, so no Qt Test suite).
 #include <ATen/ATen.h>
+#include <torch/optim/adamw.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/optim/adamw.h>
 
 #include <fstream>
 #include <iostream>
@@ -63,7 +63,10 @@ std::string fmt(double v) {
 }
 
 double max_abs(const at::Tensor& a, const at::Tensor& b) {
-  return (a.to(at::kCPU).to(at::kDouble) - b.to(at::kCPU).to(at::kDouble)).abs().max().item<double>();
+  return (a.to(at::kCPU).to(at::kDouble) - b.to(at::kCPU).to(at::kDouble))
+      .abs()
+      .max()
+      .item<double>();
 }
 
 // fp32 logits, loss and greedy output against transformers; with bf16 autocast, closeness.
@@ -105,7 +108,8 @@ void check_reference(const fs::path& folder, const c10::Device& device, Report& 
                  "max |diff| " + fmt(bf_diff) + " of max |logit| " + fmt(scale));
     const double bf_loss = bf.loss.item<double>();
     report.check(std::abs(bf_loss - ref["loss"].get<double>()) < 0.02 * ref["loss"].get<double>(),
-                 name + " bf16 autocast loss", fmt(bf_loss) + " vs " + fmt(ref["loss"].get<double>()));
+                 name + " bf16 autocast loss",
+                 fmt(bf_loss) + " vs " + fmt(ref["loss"].get<double>()));
   }
 }
 
@@ -116,9 +120,9 @@ void check_backward_parity(const fs::path& folder, const c10::Device& device, Re
     T5Model model = load_t5(folder);
     model->eval();  // no dropout: both devices compute the same function
     model->to(d);
-    const Seq2SeqOutput out = model->forward(ids_tensor(ref["input_ids"], d),
-                                             ids_tensor(ref["attention_mask"], d),
-                                             ids_tensor(ref["labels"], d));
+    const Seq2SeqOutput out =
+        model->forward(ids_tensor(ref["input_ids"], d), ids_tensor(ref["attention_mask"], d),
+                       ids_tensor(ref["labels"], d));
     out.loss.backward();
     std::map<std::string, at::Tensor> grads;
     for (const auto& p : model->named_parameters()) grads[p.key()] = p.value().grad().to(at::kCPU);
@@ -172,8 +176,8 @@ void check_tokenizer(const fs::path& reference, Report& report) {
   int equal = 0, rows = 0;
   for (const auto& row : ref["rows"]) {
     ++rows;
-    equal += tokenizer->encode(row["text"].get<std::string>()) ==
-             row["ids"].get<std::vector<int64_t>>();
+    equal +=
+        tokenizer->encode(row["text"].get<std::string>()) == row["ids"].get<std::vector<int64_t>>();
   }
   report.check(equal == rows, "tokenizer",
                std::to_string(equal) + "/" + std::to_string(rows) +
@@ -201,8 +205,8 @@ int run_selftest(const SelfTestOptions& o) {
   if (fs::exists(fixtures / "tokenizer" / "t5_reference.json")) {
     check_tokenizer(fixtures / "tokenizer" / "t5_reference.json", report);
   }
-  std::cout << (report.failures() ? "FAILED " : "OK ") << report.checks() - report.failures()
-            << "/" << report.checks() << " checks passed" << std::endl;
+  std::cout << (report.failures() ? "FAILED " : "OK ") << report.checks() - report.failures() << "/"
+            << report.checks() << " checks passed" << std::endl;
   return report.failures() ? 1 : 0;
 }
 
