@@ -7,13 +7,14 @@
 
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/DeviceSpec.h"
-#include "core/model/T5Checkpoint.h"
 #include "core/peft/AdapterCheckpoint.h"
 #include "core/peft/PeftModel.h"
 #include "core/store/RunStoreReader.h"
 #include "core/train/AdamW.h"
 #include "core/train/Evaluator.h"
+#include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
+#include "core/train/RunFolders.h"
 #include "core/train/TrainingCheckpoint.h"
 #include "core/util/Error.h"
 
@@ -29,6 +30,7 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
   }
   ExperimentConfig config = ExperimentConfig::from_json(
       nlohmann::json::parse(info->config_json), "the config of run " + std::to_string(request.run));
+  config.store = request.store.string();  // its cache sits next to the store it is read from
   const std::vector<std::string> all = config.task_names();
   for (const std::string& t : request.tasks) {
     if (std::find(all.begin(), all.end(), t) == all.end()) {
@@ -52,12 +54,7 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
 
   const c10::Device device = parse_device(request.device.empty() ? config.device : request.device);
   const auto tokenizer = SentencePieceTokenizer::load_t5();
-  const fs::path cache = config.cache_dir.empty() ? (fs::path(request.store).parent_path().empty()
-                                                         ? fs::path(".")
-                                                         : fs::path(request.store).parent_path()) /
-                                                        "cache"
-                                                  : fs::path(config.cache_dir);
-  std::vector<LoadedTask> tasks = load_experiment_tasks(config, *tokenizer, cache);
+  std::vector<LoadedTask> tasks = load_experiment_tasks(config, *tokenizer, run_cache_dir(config));
   if (!request.tasks.empty()) {
     std::erase_if(tasks, [&](const LoadedTask& t) {
       return std::find(request.tasks.begin(), request.tasks.end(), t.definition.name) ==
@@ -65,16 +62,9 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
     });
   }
 
-  T5Model backbone{nullptr};
-  if (config.backbone == ExperimentConfig::kBuiltinTinyBackbone) {
-    backbone = T5Model(T5Config::tiny());
-    backbone->init_weights(config.seed);
-  } else {
-    backbone = load_t5(config.backbone);
-  }
   PeftConfig peft = config.peft;
   peft.tasks = all;
-  PeftModel model(backbone, peft, config.seed);
+  PeftModel model(build_backbone(config), peft, config.seed);
   model.to(device);
   if (request.checkpoint == "last") {
     AdamW optimizer(model.named_trainable_parameters(), {});

@@ -6,32 +6,13 @@
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
 #include "core/train/ExperimentData.h"
+#include "core/train/RunFolders.h"
 #include "core/train/StoreRecorder.h"
 #include "core/util/BuildInfo.h"
 #include "core/util/Error.h"
 
 namespace hwb {
 namespace fs = std::filesystem;
-
-namespace {
-
-// Relative output folders live next to the store, so a run resumes (or its checkpoints are found)
-// the same whichever folder the command line or the workbench was started from.
-fs::path next_to_store(const ExperimentConfig& c, const fs::path& folder) {
-  if (folder.is_absolute()) return folder;
-  const fs::path store_dir = fs::path(c.store).parent_path();
-  return (store_dir.empty() ? fs::path(".") : store_dir) / folder;
-}
-
-fs::path cache_dir_for(const ExperimentConfig& c) {
-  return next_to_store(c, c.cache_dir.empty() ? fs::path("cache") : fs::path(c.cache_dir));
-}
-
-fs::path checkpoint_dir_for(const ExperimentConfig& c, int64_t run) {
-  return next_to_store(c, c.checkpoint_dir) / (c.name + "-" + std::to_string(run));
-}
-
-}  // namespace
 
 std::string versions_json() {
   const BuildInfo info = build_info();
@@ -83,8 +64,8 @@ LaunchedRun launch_run(const ExperimentConfig& config,
   launched.run = store->create_run(config.name, config.name, config.to_json().dump(), config.device,
                                    versions_json());
   TrainerSetup setup;
-  setup.checkpoint_dir = checkpoint_dir_for(config, launched.run);
-  setup.cache_dir = cache_dir_for(config);
+  setup.checkpoint_dir = run_checkpoint_dir(config, launched.run);
+  setup.cache_dir = run_cache_dir(config);
   observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, launched.run));
   launched.session = TrainingSession::start(config, setup, std::move(observers));
   return launched;
@@ -110,8 +91,8 @@ LaunchedRun resume_run(const fs::path& store_file, int64_t run,
                                                         "the config of run " + std::to_string(run));
   config.store = store_file.string();
   TrainerSetup setup;
-  setup.checkpoint_dir = checkpoint_dir_for(config, run);
-  setup.cache_dir = cache_dir_for(config);
+  setup.checkpoint_dir = run_checkpoint_dir(config, run);
+  setup.cache_dir = run_cache_dir(config);
   const fs::path last = setup.checkpoint_dir / "last.safetensors";
   if (!fs::exists(last)) {
     throw Error("Run " + std::to_string(run) + " has no checkpoint to resume from ('" +

@@ -14,12 +14,12 @@
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/Autocast.h"
 #include "core/model/DeviceSpec.h"
-#include "core/model/T5Checkpoint.h"
 #include "core/peft/AdapterCheckpoint.h"
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
 #include "core/train/BatchTensors.h"
 #include "core/train/Evaluator.h"
+#include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/LearningRateSchedule.h"
 #include "core/train/TrainingCheckpoint.h"
@@ -75,15 +75,6 @@ int64_t resident_memory_bytes() {
   int64_t pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
-}
-
-T5Model build_backbone(const ExperimentConfig& c) {
-  if (c.backbone == ExperimentConfig::kBuiltinTinyBackbone) {
-    T5Model model(T5Config::tiny());
-    model->init_weights(c.seed);
-    return model;
-  }
-  return load_t5(c.backbone);
 }
 
 }  // namespace
