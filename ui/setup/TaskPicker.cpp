@@ -127,16 +127,18 @@ void TaskPicker::setGlueDir(const QString& glue_dir) {
 void TaskPicker::setTasks(const std::vector<ExperimentTask>& tasks) {
   updating_ = true;
   for (int i = 0; i < list_->count(); ++i) list_->item(i)->setCheckState(Qt::Unchecked);
-  for (const ExperimentTask& t : tasks) {
-    const QString name = QString::fromStdString(t.name());
-    known_[name] = t;
-    QListWidgetItem* item = item_of(name);
-    if (!item) item = add_item(name);
-    item->setCheckState(Qt::Checked);
-  }
+  for (const ExperimentTask& t : tasks) check_task(t);
   update_texts();
   updating_ = false;
   Q_EMIT changed();
+}
+
+void TaskPicker::check_task(const ExperimentTask& task) {
+  const QString name = QString::fromStdString(task.name());
+  known_[name] = task;
+  QListWidgetItem* item = item_of(name);
+  if (!item) item = add_item(name);
+  item->setCheckState(Qt::Checked);
 }
 
 std::vector<ExperimentTask> TaskPicker::tasks() const {
@@ -185,10 +187,7 @@ QString TaskPicker::addCustomTask(const QString& json_file) {
     return tr("The task in '%1' is named '%2', like a GLUE task: rename it").arg(json_file, name);
   }
   updating_ = true;
-  known_[name] = task;
-  QListWidgetItem* item = item_of(name);
-  if (!item) item = add_item(name);
-  item->setCheckState(Qt::Checked);
+  check_task(task);
   update_texts();
   updating_ = false;
   Q_EMIT changed();

@@ -54,6 +54,8 @@ class TaskPicker : public QWidget {
   void remove_selected_custom();
   QListWidgetItem* item_of(const QString& name) const;
   QListWidgetItem* add_item(const QString& name);
+  // Remembers the task and ticks its row, adding the row if the list lacks it.
+  void check_task(const ExperimentTask& task);
   void update_texts();
 
   QListWidget* list_;
