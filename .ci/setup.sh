@@ -15,7 +15,7 @@ build="$root/build"
 packages=(
   cmake ninja-build g++ pkg-config ccache
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev libqcustomplot-dev
-  libtorch-dev libsentencepiece-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libtorch-dev libgloo-dev libsentencepiece-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   xvfb xauth
 )
 missing=()

@@ -6,6 +6,10 @@
 
 #include "core/cli/Commands.h"
 #include "core/cli/ConsoleProgress.h"
+#include "core/cli/LocalProcesses.h"
+#include "core/model/ComputeDevices.h"
+#include "core/model/DeviceSpec.h"
+#include "core/train/DistributedGroup.h"
 #include "core/train/RunLauncher.h"
 #include "core/util/Error.h"
 
@@ -21,15 +25,51 @@ struct TrainOptions {
   int64_t steps = 0;
   std::string checkpoint_dir;
   bool print_config = false;
+  int nproc = 1;
 };
 
-// Ctrl-C asks the session to stop (checkpoint saved); a second Ctrl-C ends the process at once.
+// Ctrl-C (or SIGTERM, from a scheduler or the --nproc launcher) asks the session to stop with a
+// checkpoint; a second one ends the process at once.
 std::atomic<TrainingSession*> g_session{nullptr};
-void on_interrupt(int) {
+void on_interrupt(int sig) {
   if (TrainingSession* s = g_session.load()) {
     s->stop();
-    std::signal(SIGINT, SIG_DFL);
+    std::signal(sig, SIG_DFL);
   }
+}
+
+// How long a rank waits for the others in one collective: rank 0 evaluates while the rest wait,
+// so this bounds an evaluation, not a step.
+constexpr std::chrono::minutes kCollectiveTimeout{60};
+
+// This process's part in a data-parallel run started by torchrun or --nproc (WORLD_SIZE set), or
+// none. The rendezvous happens here, before anything is recorded.
+DistributedPart join_distributed(const std::string& device_text) {
+  const std::optional<DistributedEnv> env = DistributedEnv::from_environment();
+  if (!env || env->world_size == 1) return {};
+  c10::Device device = parse_device(device_text);
+  if (device.is_cuda()) {
+    const auto devices = detect_compute_devices();
+    const auto gpus = static_cast<int>(devices.size()) - 1;  // the first is the CPU
+    if (env->local_rank >= gpus) {
+      throw Error("Rank " + std::to_string(env->rank) + " would train on GPU " +
+                  std::to_string(env->local_rank) + " but this machine has " +
+                  std::to_string(gpus) + ": start at most " + std::to_string(gpus) +
+                  " processes per host");
+    }
+    if (!device.has_index())
+      device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
+  }
+  DistributedPart part;
+  part.local_rank = env->local_rank;
+  part.group = DistributedGroup::join(*env, device, kCollectiveTimeout);
+  return part;
+}
+
+// Only rank 0 talks to the terminal; the others speak up when they fail.
+std::vector<std::shared_ptr<TrainingObserver>> console_for(const DistributedPart& part) {
+  if (!part.writes()) return {};
+  return {std::make_shared<ConsoleProgress>()};
 }
 
 ExperimentConfig read_config(const TrainOptions& o) {
@@ -47,17 +87,28 @@ ExperimentConfig read_config(const TrainOptions& o) {
 }
 
 // Runs until the session ends; Ctrl-C stops it with a checkpoint.
-int follow(LaunchedRun launched) {
-  std::cout << "run " << launched.run << " in " << launched.store.string() << std::endl;
+int follow(LaunchedRun launched, const DistributedPart& part) {
+  if (part.writes())
+    std::cout << "run " << launched.run << " in " << launched.store.string() << std::endl;
   g_session = launched.session.get();
   std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
   launched.session->wait();
   g_session = nullptr;
   std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   const auto state = launched.session->state();
+  if (!part.writes()) {
+    if (state == TrainingSession::State::kFailed) {
+      std::cerr << "rank " << part.group->rank() << ": " << launched.session->error() << std::endl;
+    }
+    return state == TrainingSession::State::kFailed ? 1 : 0;
+  }
   if (state == TrainingSession::State::kStopped) {
     std::cout << "stopped; continue with: hyperformer resume --store " << launched.store.string()
-              << " --run " << launched.run << std::endl;
+              << " --run " << launched.run
+              << (part.group ? " --nproc " + std::to_string(part.group->world_size()) : "")
+              << std::endl;
   }
   return state == TrainingSession::State::kFailed ? 1 : 0;
 }
@@ -80,6 +131,11 @@ void add_train_command(CLI::App& app) {
                   "Training steps (overrides training.steps; a warm-up that would not fit becomes "
                   "a tenth of them)");
   cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Overrides output.checkpoint_dir");
+  cmd->add_option("--nproc", o->nproc,
+                  "Data-parallel training on this host: start N processes (one per GPU with "
+                  "--device cuda; Gloo on CPU), training.batch_size per process. torchrun's "
+                  "RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT are honoured without it")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--print-config", o->print_config,
                 "Validate, print the experiment JSON (overrides applied) and exit: a start for a "
                 "config file of your own");
@@ -90,7 +146,14 @@ void add_train_command(CLI::App& app) {
       std::cout << config.to_json().dump(2) << std::endl;
       return;
     }
-    const int rc = follow(launch_run(config, {std::make_shared<ConsoleProgress>()}));
+    if (o->nproc > 1) {
+      config.validate();
+      const int rc = run_local_processes(o->nproc, arguments_without_nproc());
+      if (rc != 0) throw CLI::RuntimeError(rc);
+      return;
+    }
+    const DistributedPart part = join_distributed(config.device);
+    const int rc = follow(launch_run(config, console_for(part), part), part);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }
@@ -98,12 +161,25 @@ void add_train_command(CLI::App& app) {
 void add_resume_command(CLI::App& app) {
   auto store = std::make_shared<std::string>("runs.db");
   auto run = std::make_shared<int64_t>(0);
+  auto nproc = std::make_shared<int>(1);
   CLI::App* cmd = app.add_subcommand(
       "resume", "Continue a stopped or interrupted run from its last checkpoint, same curves");
   cmd->add_option("--store", *store, "Run store file")->capture_default_str();
   cmd->add_option("--run", *run, "Run id (hyperformer runs list)")->required();
-  cmd->callback([store, run] {
-    const int rc = follow(resume_run(*store, *run, {std::make_shared<ConsoleProgress>()}));
+  cmd->add_option("--nproc", *nproc,
+                  "Processes of a data-parallel run: as many as it was trained with")
+      ->check(CLI::Range(1, 64));
+  cmd->callback([store, run, nproc] {
+    if (*nproc > 1) {
+      const int rc = run_local_processes(*nproc, arguments_without_nproc());
+      if (rc != 0) throw CLI::RuntimeError(rc);
+      return;
+    }
+    // The rendezvous needs the run's device before the run is opened for training.
+    const DistributedPart part = DistributedEnv::from_environment()
+                                     ? join_distributed(stored_run_config(*store, *run).device)
+                                     : DistributedPart{};
+    const int rc = follow(resume_run(*store, *run, console_for(part), part), part);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }

@@ -5,6 +5,7 @@
 #include "core/model/DeviceSpec.h"
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
+#include "core/train/DistributedGroup.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/RunFolders.h"
 #include "core/train/StoreRecorder.h"
@@ -22,6 +23,27 @@ std::string versions_json() {
                         {"sentencepiece", info.sentencepiece}}
       .dump();
 }
+
+bool DistributedPart::writes() const {
+  return !group || group->rank() == 0;
+}
+
+namespace {
+
+// The device column of the run's record: a data-parallel run says how many processes it spans.
+std::string recorded_device(const ExperimentConfig& config, const DistributedPart& part) {
+  if (!part.group) return config.device;
+  return config.device + " (" + std::to_string(part.group->world_size()) + " processes, " +
+         part.group->backend() + ")";
+}
+
+TrainerSetup distributed_setup(TrainerSetup setup, const DistributedPart& part) {
+  setup.group = part.group;
+  setup.local_rank = part.local_rank;
+  return setup;
+}
+
+}  // namespace
 
 std::vector<std::string> launch_problems(const ExperimentConfig& config) {
   std::vector<std::string> problems = config.problems();
@@ -51,28 +73,41 @@ std::vector<std::string> launch_problems(const ExperimentConfig& config) {
 }
 
 LaunchedRun launch_run(const ExperimentConfig& config,
-                       std::vector<std::shared_ptr<TrainingObserver>> observers) {
+                       std::vector<std::shared_ptr<TrainingObserver>> observers,
+                       const DistributedPart& part) {
   const std::vector<std::string> problems = launch_problems(config);
   if (!problems.empty()) {
     std::string message = "The experiment '" + config.name + "' cannot start:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw Error(message);
   }
-  std::shared_ptr<RunStore> store = RunStore::open(config.store);
   LaunchedRun launched;
   launched.store = config.store;
-  launched.run = store->create_run(config.name, config.name, config.to_json().dump(), config.device,
-                                   versions_json());
   TrainerSetup setup;
-  setup.checkpoint_dir = run_checkpoint_dir(config, launched.run);
   setup.cache_dir = run_cache_dir(config);
-  observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, launched.run));
-  launched.session = TrainingSession::start(config, setup, std::move(observers));
+  if (part.writes()) {
+    std::shared_ptr<RunStore> store = RunStore::open(config.store);
+    launched.run = store->create_run(config.name, config.name, config.to_json().dump(),
+                                     recorded_device(config, part), versions_json());
+    setup.checkpoint_dir = run_checkpoint_dir(config, launched.run);
+    observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, launched.run));
+  }
+  launched.session =
+      TrainingSession::start(config, distributed_setup(setup, part), std::move(observers));
   return launched;
 }
 
+ExperimentConfig stored_run_config(const fs::path& store_file, int64_t run) {
+  const auto reader = RunStoreReader::open(store_file);
+  const std::optional<RunInfo> info = reader->run(run);
+  if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
+  return ExperimentConfig::from_json(nlohmann::json::parse(info->config_json),
+                                     "the config of run " + std::to_string(run));
+}
+
 LaunchedRun resume_run(const fs::path& store_file, int64_t run,
-                       std::vector<std::shared_ptr<TrainingObserver>> observers) {
+                       std::vector<std::shared_ptr<TrainingObserver>> observers,
+                       const DistributedPart& part) {
   const auto reader = RunStoreReader::open(store_file);
   const std::optional<RunInfo> info = reader->run(run);
   if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
@@ -82,7 +117,8 @@ LaunchedRun resume_run(const fs::path& store_file, int64_t run,
                 "instead (hyperformer runs show --run " +
                 std::to_string(run) + " prints it)");
   }
-  if (info->status == "running" || info->status == "paused") {
+  // Rank 0 may already have marked it running: only the writer checks.
+  if (part.writes() && (info->status == "running" || info->status == "paused")) {
     throw Error("Run " + std::to_string(run) + " is " + info->status + " in process " +
                 std::to_string(info->pid) + " on " + info->host +
                 "; stop it there first (two writers would interleave its curves)");
@@ -99,12 +135,15 @@ LaunchedRun resume_run(const fs::path& store_file, int64_t run,
                 last.string() + "' is missing): it stopped before its first checkpoint");
   }
   setup.resume_from = last;
-  std::shared_ptr<RunStore> store = RunStore::open(store_file);
-  observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, run));
+  if (part.writes()) {
+    std::shared_ptr<RunStore> store = RunStore::open(store_file);
+    observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, run));
+  }
   LaunchedRun launched;
   launched.run = run;
   launched.store = store_file;
-  launched.session = TrainingSession::start(config, setup, std::move(observers));
+  launched.session =
+      TrainingSession::start(config, distributed_setup(setup, part), std::move(observers));
   return launched;
 }
 

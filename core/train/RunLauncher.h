@@ -10,13 +10,22 @@
 namespace hwb {
 
 class RunStore;
+class DistributedGroup;
+
+// This process's part in a data-parallel run (none: a run of its own). Rank 0 records the run and
+// writes everything; the other ranks train alongside and write nothing.
+struct DistributedPart {
+  std::shared_ptr<DistributedGroup> group;
+  int local_rank = 0;
+  bool writes() const;
+};
 
 // Starts a run the way both the command line and the workbench do: opens the store, records the
 // run (config verbatim, device, versions), puts its checkpoints in <checkpoint_dir>/<name>-<id>,
 // and attaches the store recorder next to the caller's observers. Resume continues a stored run
 // from its last checkpoint, with the same id and curves.
 struct LaunchedRun {
-  int64_t run = 0;
+  int64_t run = 0;  // 0 on ranks other than 0 of a new data-parallel run
   std::filesystem::path store;
   std::unique_ptr<TrainingSession> session;
 };
@@ -27,9 +36,14 @@ struct LaunchedRun {
 std::vector<std::string> launch_problems(const ExperimentConfig& config);
 
 LaunchedRun launch_run(const ExperimentConfig& config,
-                       std::vector<std::shared_ptr<TrainingObserver>> observers);
+                       std::vector<std::shared_ptr<TrainingObserver>> observers,
+                       const DistributedPart& part = {});
 LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,
-                       std::vector<std::shared_ptr<TrainingObserver>> observers);
+                       std::vector<std::shared_ptr<TrainingObserver>> observers,
+                       const DistributedPart& part = {});
+
+// The experiment a stored run was started with; throws hwb::Error when the run is not there.
+ExperimentConfig stored_run_config(const std::filesystem::path& store, int64_t run);
 
 // Program and library versions, as JSON, for the run's record.
 std::string versions_json();

@@ -18,6 +18,7 @@
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
 #include "core/train/BatchTensors.h"
+#include "core/train/DistributedGroup.h"
 #include "core/train/Evaluator.h"
 #include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
@@ -107,8 +108,27 @@ struct Trainer::Impl {
     notify([&](TrainingObserver& o) { o.on_log(level, message); });
   }
 
+  DistributedGroup* group() const { return setup.group.get(); }
+  int rank() const { return group() ? group()->rank() : 0; }
+  int world_size() const { return group() ? group()->world_size() : 1; }
+  bool writes() const { return rank() == 0; }
+
+  std::vector<at::Tensor> trainable_tensors() const {
+    std::vector<at::Tensor> out;
+    for (auto& [name, p] : model->named_trainable_parameters()) out.push_back(p);
+    return out;
+  }
+  std::vector<at::Tensor> trainable_gradients() const {
+    std::vector<at::Tensor> out;
+    for (auto& [name, p] : model->named_trainable_parameters()) out.push_back(p.grad());
+    return out;
+  }
+
   void prepare() {
     device = parse_device(config.device);
+    if (group() && device.is_cuda() && !device.has_index()) {
+      device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(setup.local_rank));
+    }
     bf16 = config.bf16 && device.is_cuda();
     tokenizer = SentencePieceTokenizer::load_t5();
     tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
@@ -135,17 +155,54 @@ struct Trainer::Impl {
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
     for (const LoadedTask& t : tasks) sizes.push_back(t.train.size());
-    sampler = std::make_unique<MultiTaskSampler>(sizes, static_cast<std::size_t>(config.batch_size),
-                                                 config.temperature, config.seed);
+    // One global batch of batch_size per rank, drawn alike on every rank: the tasks and examples
+    // of a run on N processes are those of one process with N times the batch.
+    sampler = std::make_unique<MultiTaskSampler>(
+        sizes, static_cast<std::size_t>(config.batch_size) * static_cast<std::size_t>(world_size()),
+        config.temperature, config.seed);
     if (setup.resume_from) {
       state = load_training_checkpoint(*setup.resume_from, *model, *optimizer);
-      sampler->restore(state.sampler);
+      try {
+        sampler->restore(state.sampler);
+      } catch (const std::exception& e) {
+        throw Error(std::string(e.what()) + " (a run resumes with the number of processes it " +
+                    "was trained with: its global batch must not change)");
+      }
       log("info", "resumed from step " + std::to_string(state.step) + " (" +
                       setup.resume_from->string() + ")");
     }
+    if (group()) {
+      // Same seed, same start on every rank already; rank 0's copy makes it so whatever happened.
+      group()->broadcast_from_root(trainable_tensors());
+      log("info", "data-parallel over " + std::to_string(world_size()) + " processes (" +
+                      group()->backend() + "): batch " + std::to_string(config.batch_size) +
+                      " per process, " + std::to_string(config.batch_size * world_size()) +
+                      " in all");
+    }
+  }
+
+  // What makes the average of the ranks' gradients that of one process with the whole batch: a
+  // loss averaged over this rank's target tokens counts them in proportion to all ranks' tokens
+  // (one small all-reduce, no host synchronisation); a summed loss counts once per rank.
+  at::Tensor rank_loss_weight(const at::Tensor& labels, const LossOptions& options) {
+    const double ranks = static_cast<double>(world_size());
+    if (options.sum_over_tokens) return at::full({}, ranks, labels.options().dtype(at::kFloat));
+    const at::Tensor mine = labels.ne(-100).sum().to(at::kFloat).reshape({1});
+    at::Tensor all = mine.clone();
+    group()->all_reduce_sum(all);
+    return (mine * ranks / all.clamp_min(1)).reshape({});
+  }
+
+  // This rank's share of a global batch: contiguous, equal slices.
+  std::vector<std::size_t> my_rows(const std::vector<std::size_t>& rows) const {
+    const std::size_t n = rows.size(), w = static_cast<std::size_t>(world_size()),
+                      r = static_cast<std::size_t>(rank());
+    return {rows.begin() + static_cast<std::ptrdiff_t>(n * r / w),
+            rows.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / w)};
   }
 
   void save_checkpoint() {
+    if (!writes()) return;
     state.sampler = sampler->state();
     const auto file = setup.checkpoint_dir / "last.safetensors";
     save_training_checkpoint(file, *model, *optimizer, state, config_json);
@@ -156,6 +213,18 @@ struct Trainer::Impl {
 
   // Evaluates, records, keeps the best adapters; returns true when early stopping says stop.
   bool evaluate_and_record() {
+    bool stop_early = false;
+    if (writes()) stop_early = evaluate_on_this_rank();
+    if (group()) {
+      // The others wait here while rank 0 evaluates, then learn whether early stopping ended it.
+      at::Tensor flag = at::full({1}, stop_early ? 1.0f : 0.0f, at::TensorOptions().device(device));
+      group()->broadcast_from_root({flag});
+      stop_early = flag.item<float>() > 0;
+    }
+    return stop_early;
+  }
+
+  bool evaluate_on_this_rank() {
     EvaluationOptions options;
     options.batch_size = config.eval_batch_size;
     options.reference_average = config.reference_compatible;
@@ -191,7 +260,31 @@ struct Trainer::Impl {
            state.evaluations_since_best >= config.early_stopping_patience;
   }
 
+  // A peer's failure ends the run with a checkpoint of the last step every rank completed: the
+  // failed gradient all-reduce left parameters and optimiser untouched, and the sampler goes back
+  // to where that step began.
+  std::optional<nlohmann::json> sampler_before_step;
+
   RunOutcome loop() {
+    try {
+      return loop_steps();
+    } catch (const CollectiveError& e) {
+      std::string message = e.what();
+      if (sampler_before_step) sampler->restore(*sampler_before_step);
+      if (writes()) {
+        try {
+          save_checkpoint();
+          message += "; rank 0 saved a checkpoint at step " + std::to_string(state.step) +
+                     ": resume the run with the same number of processes";
+        } catch (const std::exception& saving) {
+          message += std::string("; saving a checkpoint failed too: ") + saving.what();
+        }
+      }
+      throw Error(message);
+    }
+  }
+
+  RunOutcome loop_steps() {
     const int64_t start_step = state.step;
     notify([&](TrainingObserver& o) { o.on_started(0, start_step); });
     LossOptions loss_options;
@@ -206,7 +299,9 @@ struct Trainer::Impl {
     int64_t interval_batches = 0;
 
     while (state.step < config.steps) {
-      if (control.paused()) {
+      // A data-parallel run agrees on a stop at its logging steps instead (below): ranks see a
+      // request at different moments, and all must leave at the same step.
+      if (!group() && control.paused()) {
         state.elapsed_seconds = elapsed_before + seconds_since(run_start);
         TrainingProgress p;
         p.step = state.step;
@@ -216,10 +311,11 @@ struct Trainer::Impl {
         control.wait_while_paused();
         interval_start = Clock::now();
       }
-      if (control.stop_requested()) {
+      if (!group() && control.stop_requested()) {
         save_checkpoint();
         return RunOutcome::kStopped;
       }
+      if (group()) sampler_before_step = sampler->state();
       const int64_t step = state.step + 1;
       const double lr =
           linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
@@ -229,12 +325,14 @@ struct Trainer::Impl {
         const LoadedTask& task = tasks[tb.task];
         std::vector<std::size_t> rows;
         rows.reserve(tb.rows.size());
-        for (std::size_t r : tb.rows) rows.push_back(task.train.indices[r]);
+        for (std::size_t r : group() ? my_rows(tb.rows) : tb.rows)
+          rows.push_back(task.train.indices[r]);
         const Batch batch = Batcher::make(*task.train.data, rows);
         const BatchTensors t = to_tensors(batch, device);
         // Dropout seeded by position in the run: a resumed run draws what the original would.
+        // Each rank its own stream: the same masks on every slice would correlate the ranks.
         at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
-                        static_cast<uint64_t>(k));
+                        static_cast<uint64_t>(k) + (static_cast<uint64_t>(rank()) << 40));
         at::Tensor loss;
         {
           CudaAutocastGuard autocast(bf16);
@@ -243,6 +341,7 @@ struct Trainer::Impl {
                                loss_options)
                      .loss;
         }
+        if (group()) loss = loss * rank_loss_weight(t.labels, loss_options);
         (loss / static_cast<double>(config.gradient_accumulation)).backward();
         const at::Tensor detached = loss.detach();
         interval_loss += detached;
@@ -252,15 +351,45 @@ struct Trainer::Impl {
         ++interval_batches;
         interval_examples += batch.size;
       }
+      if (group()) {
+        group()->all_reduce_mean(trainable_gradients());
+        sampler_before_step.reset();
+      }
       const at::Tensor grad_norm = optimizer->clip_grad_norm(config.max_grad_norm);
       optimizer->step(lr);
       model->invalidate_generated();
       state.step = step;
 
       if (step % config.log_every == 0 || step == config.steps) {
+        bool stop_agreed = false;
+        std::vector<double> task_loss_sums;
         // The one host synchronisation of a logging interval.
-        const double mean_loss =
-            interval_loss.item<double>() / static_cast<double>(interval_batches);
+        double mean_loss = 0;
+        if (group()) {
+          // Losses and examples summed over ranks, and whether any rank was asked to stop.
+          std::vector<at::Tensor> parts = {
+              interval_loss.to(at::kDouble).reshape({1}),
+              at::full({1}, static_cast<double>(interval_examples),
+                       at::TensorOptions().dtype(at::kDouble).device(device)),
+              at::full({1}, control.stop_requested() ? 1.0 : 0.0,
+                       at::TensorOptions().dtype(at::kDouble).device(device))};
+          for (const auto& [task_index, sum_count] : task_loss)
+            parts.push_back(sum_count.first.to(at::kDouble).reshape({1}));
+          at::Tensor totals = at::cat(parts);
+          group()->all_reduce_sum(totals);
+          const at::Tensor host = totals.cpu();
+          const double* v = host.data_ptr<double>();
+          const double ranks = static_cast<double>(world_size());
+          mean_loss = v[0] / (static_cast<double>(interval_batches) * ranks);
+          interval_examples = static_cast<int64_t>(v[1]);
+          stop_agreed = v[2] > 0;
+          for (std::size_t i = 0; i < task_loss.size(); ++i)
+            task_loss_sums.push_back(v[3 + i] / ranks);
+        } else {
+          mean_loss = interval_loss.item<double>() / static_cast<double>(interval_batches);
+          for (const auto& [task_index, sum_count] : task_loss)
+            task_loss_sums.push_back(sum_count.first.item<double>());
+        }
         if (!std::isfinite(mean_loss)) {
           throw Error("The training loss became " + std::to_string(mean_loss) + " at step " +
                       std::to_string(step) +
@@ -276,10 +405,10 @@ struct Trainer::Impl {
             {"examples_per_second", examples_per_second},
             {"grad_norm", grad_norm.item<double>()},
             {"memory_bytes", static_cast<double>(resident_memory_bytes())}};
+        std::size_t task_slot = 0;
         for (const auto& [task_index, sum_count] : task_loss) {
-          scalars.emplace_back(
-              "loss/" + tasks[task_index].definition.name,
-              sum_count.first.item<double>() / static_cast<double>(sum_count.second));
+          scalars.emplace_back("loss/" + tasks[task_index].definition.name,
+                               task_loss_sums[task_slot++] / static_cast<double>(sum_count.second));
         }
         notify([&](TrainingObserver& o) { o.on_scalars(step, state.elapsed_seconds, scalars); });
         TrainingProgress p;
@@ -298,6 +427,10 @@ struct Trainer::Impl {
         interval_examples = 0;
         task_loss.clear();
         interval_start = Clock::now();
+        if (stop_agreed) {
+          save_checkpoint();
+          return RunOutcome::kStopped;
+        }
       }
       if (step % config.eval_every == 0 || step == config.steps) {
         const bool stop_early = evaluate_and_record();

@@ -31,18 +31,28 @@ class TrainingControl {
   std::condition_variable changed_;
 };
 
+class DistributedGroup;
+
 // Where a run's files go and where it starts from.
 struct TrainerSetup {
-  std::filesystem::path checkpoint_dir;  // this run's own folder (last.safetensors, best.safetensors)
-  std::filesystem::path cache_dir;       // tokenised datasets
+  std::filesystem::path
+      checkpoint_dir;               // this run's own folder (last.safetensors, best.safetensors)
+  std::filesystem::path cache_dir;  // tokenised datasets
   std::optional<std::filesystem::path> resume_from;  // a last.safetensors to continue from
+  // Data-parallel training: this process is one rank of `group`; training.batch_size is per rank.
+  // Every rank draws the same task and its slice of one global batch, gradients are averaged, and
+  // only rank 0 evaluates and writes checkpoints (its observers write the store).
+  std::shared_ptr<DistributedGroup> group;
+  int local_rank = 0;  // which GPU of this host, for device "cuda"
 };
 
 // One run of an experiment: builds tokenizer, data, model and optimiser, then loops: sample a
 // task's batch, forward/backward, clip, AdamW with warm-up and linear decay; every log_every steps
 // scalars, every eval_every steps an evaluation, weight statistics and checkpoints. Everything goes
-// out through the observers. A CPU run with the same seed repeats exactly (dropout is seeded per
-// step, so resuming continues the same random stream too).
+// out through the observers. In a data-parallel run the ranks agree on stop requests at logging
+// steps, and a rank whose peer fails saves a checkpoint of the last completed step. A CPU run with
+// the same seed repeats exactly (dropout is seeded per step, so resuming continues the same random
+// stream too).
 class Trainer {
  public:
   Trainer(ExperimentConfig config, TrainerSetup setup,

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hwb::cli {
+
+// `--nproc N`: this program again, N times, as the ranks of one data-parallel run on this host,
+// with torchrun's environment (RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). Waits for
+// all; when one ends badly the others get SIGTERM (they save a checkpoint when they can), then
+// SIGKILL after a grace period. Returns the exit status for this process: 0 only if every rank
+// ended well.
+int run_local_processes(int nproc, const std::vector<std::string>& rank_arguments);
+
+// This process's arguments (argv[1..]) without `--nproc N` / `--nproc=N`: what each rank runs.
+std::vector<std::string> arguments_without_nproc();
+
+}  // namespace hwb::cli
