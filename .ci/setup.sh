@@ -16,6 +16,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev libqcustomplot-dev
   libtorch-dev libgloo-dev libsentencepiece-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libzip-dev libssl-dev
   xvfb xauth
 )
 missing=()
