@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
       "Hyperformer Workbench command line: train multi-task T5 experiments (Hyperformer, "
       "Hyperformer++, adapters, fine-tuning) headless into a run store the workbench opens, resume "
       "and evaluate them, list and export runs, inspect T5 checkpoints and check this build "
-      "against transformers' reference outputs.",
+      "against transformers' reference outputs"
+#ifdef HWB_WITH_FETCH
+      ", and fetch T5 checkpoints and GLUE tasks"
+#endif
+      ".",
       "hyperformer"};
   app.set_version_flag("--version", std::string("hyperformer ") + HWB_CLI_VERSION);
   app.require_subcommand(1);
@@ -27,7 +31,12 @@ int main(int argc, char** argv) {
       "  hyperformer runs list --store runs.db\n"
       "  hyperformer resume --store runs.db --run 3\n"
       "  hyperformer eval --store runs.db --run 3 --split test --out predictions.jsonl\n"
-      "  hyperformer selftest --device cuda");
+      "  hyperformer selftest --device cuda"
+#ifdef HWB_WITH_FETCH
+      "\n  hyperformer fetch model flan-t5-base\n"
+      "  hyperformer fetch glue sst2 rte"
+#endif
+  );
   hwb::cli::add_inspect_command(app);
   hwb::cli::add_forward_command(app);
   hwb::cli::add_train_command(app);
@@ -35,6 +44,9 @@ int main(int argc, char** argv) {
   hwb::cli::add_eval_command(app);
   hwb::cli::add_runs_command(app);
   hwb::cli::add_selftest_command(app);
+#ifdef HWB_WITH_FETCH
+  hwb::cli::add_fetch_command(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
