@@ -80,6 +80,7 @@ void fetch_model(const FetchOptions& o) {
   FetchProgressPrinter printer;
   InterruptScope interrupt;
   HttpClient http;
+  http.set_interrupt([] { return g_interrupted.load(); });
   ModelFetchResult result;
   try {
     result = ModelFetcher(http, options).fetch(repo, [&](const FetchProgress& p) {
@@ -125,6 +126,7 @@ void fetch_glue(const FetchOptions& o) {
   FetchProgressPrinter printer;
   InterruptScope interrupt;
   HttpClient http;
+  http.set_interrupt([] { return g_interrupted.load(); });
   for (const GlueSource* source : sources) {
     GlueFetchResult result;
     try {

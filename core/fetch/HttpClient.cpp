@@ -74,9 +74,11 @@ std::string trim(std::string_view s) {
 // State shared with libcurl's callbacks during one perform().
 struct Transfer {
   const HttpClient::Handlers* handlers = nullptr;
+  const std::function<bool()>* interrupt = nullptr;
   HttpResponse current;  // the answer whose headers are arriving
   bool final_headers_seen = false;
   bool stopped = false;
+  bool interrupted = false;
   int64_t received = 0;
   int64_t length = -1;
   // An exception thrown by a handler: it must not unwind through libcurl's C frames, so the
@@ -148,6 +150,19 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto& t = *static_cast<Transfer*>(user);
+  if (*t.interrupt) {
+    bool stop = false;
+    if (!guarded(t, [&] {
+          stop = (*t.interrupt)();
+          return true;
+        })) {
+      return 1;  // it threw; get() rethrows
+    }
+    if (stop) {
+      t.interrupted = true;
+      return 1;
+    }
+  }
   if (t.handlers->on_progress &&
       !guarded(t, [&] { return t.handlers->on_progress(t.received, t.length); })) {
     t.stopped = true;
@@ -206,6 +221,7 @@ HttpResponse HttpClient::get(const HttpRequest& request, const Handlers& handler
   curl_easy_reset(curl);
   Transfer t;
   t.handlers = &handlers;
+  t.interrupt = &interrupt_;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   const std::string range =
       request.range_from > 0 ? std::to_string(request.range_from) + "-" : std::string();
@@ -245,7 +261,9 @@ HttpResponse HttpClient::get(const HttpRequest& request, const Handlers& handler
   if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
     response.effective_url = effective;
   }
-  response.failure = t.stopped ? TransferFailure::kStopped : classify(code);
+  response.failure = t.interrupted ? TransferFailure::kCancelled
+                     : t.stopped   ? TransferFailure::kStopped
+                                   : classify(code);
   if (code != CURLE_OK) {
     response.error = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
   }

@@ -20,6 +20,7 @@ enum class TransferFailure {
   kOffline,      // the host's name did not resolve or nothing answered on its port
   kInterrupted,  // the connection broke or stalled mid-answer
   kStopped,      // a handler returned false (a write failed, the caller cancelled)
+  kCancelled,    // the interrupt check (set_interrupt) asked to stop
   kTls,          // the TLS handshake or the certificate check failed
   kOther,
 };
@@ -62,6 +63,10 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
+  // Asked at least once a second during every transfer; true stops it (TransferFailure::kStopped).
+  // How Ctrl-C and the workbench's Cancel reach requests that have no progress handler.
+  void set_interrupt(std::function<bool()> should_stop) { interrupt_ = std::move(should_stop); }
+
   HttpResponse get(const HttpRequest& request, const Handlers& handlers);
   // A small answer (an API's JSON) read whole; more than `max_bytes` stops the transfer.
   HttpResponse get_text(const HttpRequest& request, std::string& body,
@@ -69,6 +74,7 @@ class HttpClient {
 
  private:
   void* curl_;  // CURL*, kept out of this header so users need no curl headers
+  std::function<bool()> interrupt_;
 };
 
 }  // namespace hwb

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fetch/FetchErrors.h"
+#include "core/fetch/FetchProgress.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -97,6 +98,10 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo_id) {
     request.url = url;
     request.bearer_token = options_.token;
     const HttpResponse response = http_.get_text(request, body);
+    if (response.failure == TransferFailure::kCancelled) {
+      throw FetchCancelled("cancelled while asking " + url_host(url) + " for " + what +
+                           "; nothing was downloaded");
+    }
     if (!response.ok()) {
       throw_transfer_failure(response, url, what, "files already downloaded are kept.");
     }

@@ -277,7 +277,7 @@ DownloadOutcome ResumableDownload::run(const ProgressFn& progress) {
                   ". Free some space in '" + folder.string() + "' or choose another folder; " +
                   kept_note());
     }
-    if (cancelled) {
+    if (cancelled || response.failure == TransferFailure::kCancelled) {
       throw FetchCancelled(
           "cancelled: " + spec_.name + " stopped at " + format_bytes(pos) +
           (spec_.expected.size >= 0 ? " of " + format_bytes(spec_.expected.size) : std::string()) +
