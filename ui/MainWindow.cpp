@@ -30,6 +30,7 @@
 #include "ui/ModelView.h"
 #include "ui/WelcomeDialog.h"
 #include "ui/compare/CompareView.h"
+#include "ui/fetch/FetchDialog.h"
 #include "ui/live/LiveView.h"
 #include "ui/run/RunController.h"
 #include "ui/run/RunErrorBanner.h"
@@ -184,6 +185,28 @@ void MainWindow::build_menus() {
     const QString error = setup_->savePreset(f);
     show_message(error.isEmpty() ? tr("Saved %1").arg(f) : error);
     setup_->reloadPresetList();
+  });
+  file->addSeparator();
+  file->addAction(tr("&Models and data…"), this, [this] {
+    // One dialog for the window's life: closing it hides it and a download goes on.
+    auto* dialog = findChild<FetchDialog*>();
+    if (!dialog) {
+      dialog = new FetchDialog(this);
+      connect(dialog, &FetchDialog::useAsBackbone, this, [this](const QString& folder) {
+        ExperimentConfig c = setup_->config();
+        c.backbone = folder.toStdString();
+        setup_->setConfig(c);
+        showPage("setup");
+      });
+      connect(dialog, &FetchDialog::useGlueDir, this, [this](const QString& folder) {
+        ExperimentConfig c = setup_->config();
+        c.glue_dir = folder.toStdString();
+        setup_->setConfig(c);
+        showPage("setup");
+      });
+    }
+    dialog->show();
+    dialog->raise();
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
