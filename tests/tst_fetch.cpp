@@ -585,6 +585,27 @@ class TestFetch : public QObject {
              read_examples("rte", kFixtures / "glue", fixture / "dev.tsv").size());
   }
 
+  void an_incomplete_task_folder_is_moved_aside_not_deleted() {
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    const fs::path fixture = kFixtures / "glue" / "RTE";
+    const std::string zip = make_zip({{"RTE/train.tsv", read_file(fixture / "train.tsv")},
+                                      {"RTE/dev.tsv", read_file(fixture / "dev.tsv")}},
+                                     false, root / "made.zip");
+    FakeHubServer server;
+    server.set_file("/glue/data/RTE.zip", zip);
+    const fs::path glue = root / "glue";
+    fs::create_directories(glue / "RTE");
+    test::write_text(glue / "RTE" / "my_notes.txt", "my own notes");
+    QCOMPARE(LocalInventory::glue(glue, glue_source("rte", {zip})).state, LocalState::kAbsent);
+    HttpClient http;
+    const GlueFetchResult result =
+        GlueFetcher(http, {server.url(), glue}).fetch(glue_source("rte", {zip}), {});
+    QCOMPARE(result.moved_aside, glue / "RTE.before-fetch");
+    QCOMPARE(read_file(glue / "RTE.before-fetch" / "my_notes.txt"), std::string("my own notes"));
+    QCOMPARE(read_file(glue / "RTE" / "dev.tsv"), read_file(fixture / "dev.tsv"));
+  }
+
   void a_glue_archive_with_the_wrong_checksum_is_refused() {
     QTemporaryDir dir;
     const fs::path root = dir.path().toStdString();

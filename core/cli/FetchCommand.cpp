@@ -145,6 +145,10 @@ void fetch_glue(const FetchOptions& o) {
       std::cout << source->folder << " is ready in " << result.folder.string() << " ("
                 << result.files.size() << " files; " << format_bytes(result.transferred)
                 << " downloaded now)\n";
+      if (!result.moved_aside.empty()) {
+        std::cout << "The incomplete " << source->folder << " folder that was there is now "
+                  << result.moved_aside.string() << "\n";
+      }
     }
   }
   std::cout << "An experiment reads them with glue_dir = " << options.glue_dir.string() << "\n";

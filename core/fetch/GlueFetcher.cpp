@@ -102,12 +102,15 @@ GlueFetchResult GlueFetcher::fetch(const GlueSource& source, const FetchProgress
                     options_.base_url + " is not GLUE's");
       }
     }
-    // A folder left by hand or by an older fetch, lacking files: replaced, not merged.
+    // A folder put there by hand, lacking files the readers need: moved aside, not merged and
+    // not deleted, as it may hold something of the person's own.
     if (fs::exists(result.folder)) {
-      const fs::path old = glue_dir / ("." + source.folder + ".old-" + std::to_string(::getpid()));
-      fetch_files::remove_quietly(old);
-      fs::rename(result.folder, old);
-      fetch_files::remove_quietly(old);
+      fs::path aside = glue_dir / (source.folder + ".before-fetch");
+      for (int n = 2; fs::exists(aside); ++n) {
+        aside = glue_dir / (source.folder + ".before-fetch-" + std::to_string(n));
+      }
+      fs::rename(result.folder, aside);
+      result.moved_aside = aside;
     }
     fs::rename(staging, result.folder);
     fetch_files::sync_folder(glue_dir);

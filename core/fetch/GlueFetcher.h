@@ -25,13 +25,16 @@ struct GlueFetchResult {
   int64_t transferred = 0;
   int64_t resumed_bytes = 0;
   std::vector<std::string> files;  // relative to `folder`
+  // Where an incomplete folder of the task that was in the way now is; empty when there was none.
+  std::filesystem::path moved_aside;
 };
 
 // Fetches one GLUE task into glue_dir/<folder> in the layout core/data's readers expect. The
 // downloads (checked against the catalog's size and SHA-256) go to glue_dir/.downloads, where an
 // interrupted one resumes; the task is extracted (or, for MRPC, built) into a temporary sibling
 // that is renamed into place only when every file the readers need is there, so a task folder is
-// never half there. The downloads are deleted once the task is in place.
+// never half there; an incomplete folder already in the way is moved aside, never deleted. The
+// downloads are deleted once the task is in place.
 class GlueFetcher {
  public:
   GlueFetcher(HttpClient& http, GlueFetchOptions options);

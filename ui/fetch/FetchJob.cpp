@@ -62,6 +62,10 @@ void FetchJob::start() {
         summary = tr("GLUE %1 is ready in %2")
                       .arg(QString::fromStdString(request.glue.folder),
                            QString::fromStdString(r.folder.string()));
+        if (!r.moved_aside.empty()) {
+          summary += tr("; the incomplete folder that was there is now %1")
+                         .arg(QString::fromStdString(r.moved_aside.string()));
+        }
       }
       Q_EMIT finished(true, false, summary);
     } catch (const FetchCancelled& e) {
