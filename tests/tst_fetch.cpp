@@ -217,6 +217,20 @@ class TestFetch : public QObject {
     QCOMPARE(hub.body_bytes("/"), int64_t{0});
   }
 
+  void an_empty_file_is_fetched_too() {
+    FakeHubServer hub;
+    std::vector<FakeHubServer::RepoFile> files = t5_repo(kTinyT5, false);
+    files.push_back({"special_tokens_map.json", "", false});
+    hub.set_repo(kRepo, files);
+    QTemporaryDir dir;
+    const fs::path folder = fs::path(dir.path().toStdString()) / "m";
+    const ModelFetchResult result = fetch_model(hub, folder);
+    QCOMPARE(result.files.size(), 3u);
+    QVERIFY(fs::is_regular_file(folder / "special_tokens_map.json"));
+    QCOMPARE(size_of(folder / "special_tokens_map.json"), int64_t{0});
+    QCOMPARE(LocalInventory::model(folder).state, LocalState::kReady);
+  }
+
   void fetches_sharded_weights() {
     FakeHubServer hub;
     std::vector<FakeHubServer::RepoFile> files = {

@@ -166,7 +166,7 @@ DownloadOutcome ResumableDownload::run(const ProgressFn& progress) {
 
   int64_t offset = usable_partial();
   outcome.resumed_from = offset;
-  const bool complete_part = spec_.expected.size >= 0 && offset == spec_.expected.size;
+  const bool complete_part = offset > 0 && offset == spec_.expected.size;
   // Two tries: the second starts from zero after the server sent another file than the partial.
   for (int attempt = 0; attempt < 2 && !complete_part; ++attempt) {
     check_free_space(offset);
@@ -291,7 +291,8 @@ DownloadOutcome ResumableDownload::run(const ProgressFn& progress) {
       outcome.resumed_from = 0;
       continue;
     }
-    if (size_of(part_) == 0) {
+    const bool answered = response.ok() && (mode == Mode::kAppend || mode == Mode::kFromZero);
+    if (!answered && size_of(part_) == 0) {
       // Nothing arrived: no empty part and stale description left behind.
       fetch_files::remove_quietly(part_);
       fetch_files::remove_quietly(sidecar_);
