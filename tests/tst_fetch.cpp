@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
+#include <signal.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -702,6 +704,32 @@ class TestFetch : public QObject {
     QVERIFY(test_rows[0].rfind("0\t", 0) == 0);  // an index, not the label
     QCOMPARE(read_examples("mrpc", glue, glue / "MRPC" / "train.tsv").size(), train_rows.size());
     QCOMPARE(read_examples("mrpc", glue, glue / "MRPC" / "dev.tsv").size(), dev_rows.size());
+  }
+
+  void ctrl_c_cancels_and_keeps_the_partial_file() {
+    FakeHubServer hub;
+    hub.set_repo(kRepo, t5_repo(kTinyT5, false));
+    hub.throttle(4096, std::chrono::milliseconds(50));  // about three seconds for the weights
+    QTemporaryDir dir;
+    const fs::path folder = fs::path(dir.path().toStdString()) / "m";
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("HF_ENDPOINT", QString::fromStdString(hub.url()));
+    p.setProcessEnvironment(env);
+    p.start(HWB_CLI_PATH,
+            {"fetch", "model", "t5-small", "--dest", QString::fromStdString(folder.string())});
+    QVERIFY(p.waitForStarted());
+    const fs::path part = ResumableDownload::part_path(folder / "model.safetensors");
+    QTRY_VERIFY_WITH_TIMEOUT(fs::exists(part) && fs::file_size(part) > 8192, 60000);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(30000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    qInfo().noquote() << err;
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(err.contains("error: cancelled: model.safetensors of google-t5/t5-small stopped at "));
+    QVERIFY(err.contains("received so far are kept"));
+    QVERIFY(fs::file_size(part) > 8192);
+    QVERIFY(!fs::exists(folder / "model.safetensors"));
   }
 
   void the_command_line_resumes_checks_and_loads() {

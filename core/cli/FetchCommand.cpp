@@ -27,6 +27,7 @@ std::atomic<bool> g_interrupted{false};
 
 void on_interrupt(int) {
   g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);
 }
 
 // Ctrl-C cancels the transfer between two chunks, keeping the partial file for a resume; a second
