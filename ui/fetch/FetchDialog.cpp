@@ -381,7 +381,9 @@ void FetchDialog::on_progress(const FetchProgress& p) {
 }
 
 void FetchDialog::on_finished(bool ok, bool cancelled, const QString& message) {
-  const QString name = rows_[static_cast<std::size_t>(current_row_)].name;
+  const int row = current_row_;
+  const QString name = rows_[static_cast<std::size_t>(row)].name;
+  const bool model = rows_[static_cast<std::size_t>(row)].kind == FetchRequest::Kind::kModel;
   job_->deleteLater();
   job_ = nullptr;
   current_row_ = -1;
@@ -391,8 +393,11 @@ void FetchDialog::on_finished(bool ok, bool cancelled, const QString& message) {
     queue_.clear();  // the rest would meet the same problem (offline, a full disk)
   }
   progress_text_->clear();
-  show_message(message, !ok && !cancelled);
+  show_message(ok && model ? message + tr(". Use as backbone puts it into Setup.") : message,
+               !ok && !cancelled);
   refresh_states();
+  // The last one done is selected, so Use as backbone (or Use GLUE folder) is one click away.
+  if (ok && queue_.isEmpty()) table_->selectRow(row);
   Q_EMIT downloadFinished(name, ok, message);
   start_next();
 }
