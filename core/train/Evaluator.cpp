@@ -38,8 +38,8 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
     eval.task = task.definition.name;
     GenerateOptions gen;
     gen.max_new_tokens = task.definition.max_target_length;
-    for (const auto& batch_rows :
-         Batcher::evaluation_batches(data, rows.indices, static_cast<std::size_t>(options.batch_size))) {
+    for (const auto& batch_rows : Batcher::evaluation_batches(
+             data, rows.indices, static_cast<std::size_t>(options.batch_size))) {
       const Batch batch = Batcher::make(data, batch_rows);
       const BatchTensors t = to_tensors(batch, device);
       at::Tensor generated;
@@ -52,8 +52,8 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
         const std::size_t example = batch.examples[static_cast<std::size_t>(i)];
         eval.inputs.emplace_back(data.source(example));
         eval.golds.emplace_back(data.target(example));
-        eval.predictions.push_back(tokenizer.decode(
-            std::span<const int64_t>(row.data_ptr<int64_t>(), static_cast<std::size_t>(row.numel()))));
+        eval.predictions.push_back(tokenizer.decode(std::span<const int64_t>(
+            row.data_ptr<int64_t>(), static_cast<std::size_t>(row.numel()))));
       }
     }
     std::vector<MetricKind> kinds;
@@ -66,8 +66,9 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
     result.tasks.push_back(std::move(eval));
   }
   if (!all.empty()) {
-    result.average = run_average(all, options.reference_average ? RunAverage::kReferenceMeanOfMetrics
-                                                                : RunAverage::kMeanOfTaskScores);
+    result.average =
+        run_average(all, options.reference_average ? RunAverage::kReferenceMeanOfMetrics
+                                                   : RunAverage::kMeanOfTaskScores);
   }
   model.train(was_training);
   return result;

@@ -16,8 +16,8 @@ std::vector<TaskDefinition> experiment_task_definitions(const ExperimentConfig& 
   std::vector<TaskDefinition> definitions;
   std::vector<std::string> missing;
   for (const ExperimentTask& task : config.tasks) {
-    TaskDefinition def = task.custom ? *task.custom
-                                     : GlueTasks::definition(task.glue, glue_dir, glue_options);
+    TaskDefinition def =
+        task.custom ? *task.custom : GlueTasks::definition(task.glue, glue_dir, glue_options);
     def.max_source_length = config.max_source_length;
     for (const std::string& role : def.required_files()) {
       const auto it = def.files.find(role);
@@ -32,8 +32,9 @@ std::vector<TaskDefinition> experiment_task_definitions(const ExperimentConfig& 
   if (!missing.empty()) {
     std::string message = "Task files are missing:";
     for (const auto& m : missing) message += "\n  " + m;
-    message += "\nPoint data.glue_dir at GLUE's download folder (SST-2/, RTE/, ... inside), or "
-               "use builtin:demo for the bundled samples.";
+    message +=
+        "\nPoint data.glue_dir at GLUE's download folder (SST-2/, RTE/, ... inside), or "
+        "use builtin:demo for the bundled samples.";
     throw Error(message);
   }
   return definitions;
@@ -55,8 +56,10 @@ std::vector<LoadedTask> load_experiment_tasks(const ExperimentConfig& config,
     options.split.max_test = config.tasks[i].max_test;
     tasks.push_back(TaskLoader(tokenizer, options).load(definitions[i]));
     if (tasks.back().train.empty()) {
-      throw Error("Task '" + definitions[i].name + "' has no training examples left after its "
-                  "split and caps; raise data.tasks[" + std::to_string(i) + "].max_train");
+      throw Error("Task '" + definitions[i].name +
+                  "' has no training examples left after its "
+                  "split and caps; raise data.tasks[" +
+                  std::to_string(i) + "].max_train");
     }
   }
   return tasks;

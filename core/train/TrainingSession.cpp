@@ -21,7 +21,8 @@ std::unique_ptr<TrainingSession> TrainingSession::start(
     } catch (const std::exception& e) {
       // LibTorch's errors carry a backtrace after the first line; a person needs the reason.
       message = e.what();
-      if (dynamic_cast<const Error*>(&e) == nullptr) message = message.substr(0, message.find('\n'));
+      if (dynamic_cast<const Error*>(&e) == nullptr)
+        message = message.substr(0, message.find('\n'));
       std::lock_guard lock(s->error_mutex_);
       s->error_ = message;
     }
@@ -56,7 +57,9 @@ void TrainingSession::resume() {
   state_.compare_exchange_strong(expected, State::kRunning);
 }
 
-void TrainingSession::stop() { control_.request_stop(); }
+void TrainingSession::stop() {
+  control_.request_stop();
+}
 
 void TrainingSession::wait() {
   if (thread_.joinable()) thread_.join();

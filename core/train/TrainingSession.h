@@ -16,8 +16,9 @@ class TrainingSession {
   enum class State { kRunning, kPaused, kFinished, kStopped, kFailed };
 
   // Throws hwb::Error listing the config's problems; otherwise the session is running.
-  static std::unique_ptr<TrainingSession> start(ExperimentConfig config, TrainerSetup setup,
-                                                std::vector<std::shared_ptr<TrainingObserver>> observers);
+  static std::unique_ptr<TrainingSession> start(
+      ExperimentConfig config, TrainerSetup setup,
+      std::vector<std::shared_ptr<TrainingObserver>> observers);
   ~TrainingSession();  // requests a stop and waits
 
   void pause();
