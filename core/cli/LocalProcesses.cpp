@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -101,6 +102,10 @@ int run_local_processes(int nproc, const std::vector<std::string>& rank_argument
       setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
       setenv("MASTER_ADDR", "127.0.0.1", 0);
       setenv("MASTER_PORT", port.c_str(), 1);
+      // As torchrun does: N processes each with a thread per core would fight over the cores.
+      const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      setenv("OMP_NUM_THREADS",
+             std::to_string(std::max(1u, cores / static_cast<unsigned>(nproc))).c_str(), 0);
       std::vector<std::string> copy = rank_arguments;
       copy.insert(copy.begin(), self);
       std::vector<char*> argv;

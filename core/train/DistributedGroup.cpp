@@ -1,11 +1,12 @@
 #include "core/train/DistributedGroup.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#ifdef USE_C10D_GLOO
+#ifdef HWB_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#ifdef USE_C10D_NCCL
+#ifdef HWB_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -90,10 +91,10 @@ struct DistributedGroup::Impl {
 };
 
 bool DistributedGroup::available_for(c10::Device device) {
-#ifdef USE_C10D_NCCL
+#ifdef HWB_WITH_NCCL
   if (device.is_cuda()) return true;
 #endif
-#ifdef USE_C10D_GLOO
+#ifdef HWB_WITH_GLOO
   if (device.is_cpu()) return true;
 #endif
   (void)device;
@@ -133,7 +134,7 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const DistributedEnv& e
                                : " (is rank 0 running and MASTER_ADDR reachable?)"));
   }
   try {
-#ifdef USE_C10D_NCCL
+#ifdef HWB_WITH_NCCL
     if (device.is_cuda()) {
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
@@ -141,7 +142,7 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const DistributedEnv& e
                                                                 env.world_size, options);
     }
 #endif
-#ifdef USE_C10D_GLOO
+#ifdef HWB_WITH_GLOO
     if (device.is_cpu()) {
       auto options = c10d::ProcessGroupGloo::Options::create(timeout);
       // One host: the loopback device needs no name resolution (containers often have none).

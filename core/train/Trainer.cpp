@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -182,23 +183,35 @@ struct Trainer::Impl {
   }
 
   // What makes the average of the ranks' gradients that of one process with the whole batch: a
-  // loss averaged over this rank's target tokens counts them in proportion to all ranks' tokens
-  // (one small all-reduce, no host synchronisation); a summed loss counts once per rank.
-  at::Tensor rank_loss_weight(const at::Tensor& labels, const LossOptions& options) {
+  // loss averaged over this rank's target tokens counts them in proportion to all ranks' tokens; a
+  // summed loss counts once per rank. Every rank knows the whole batch, so this needs no
+  // communication.
+  double rank_loss_weight(const TaskDataset& data, const std::vector<std::size_t>& all_rows,
+                          const std::vector<std::size_t>& my_rows, const LossOptions& options) {
     const double ranks = static_cast<double>(world_size());
-    if (options.sum_over_tokens) return at::full({}, ranks, labels.options().dtype(at::kFloat));
-    const at::Tensor mine = labels.ne(-100).sum().to(at::kFloat).reshape({1});
-    at::Tensor all = mine.clone();
-    group()->all_reduce_sum(all);
-    return (mine * ranks / all.clamp_min(1)).reshape({});
+    if (options.sum_over_tokens) return ranks;
+    const auto tokens = [&](const std::vector<std::size_t>& rows) {
+      std::size_t n = 0;
+      for (std::size_t r : rows) n += data.target_ids(r).size();
+      return static_cast<double>(n);
+    };
+    return tokens(my_rows) * ranks / std::max(1.0, tokens(all_rows));
   }
 
-  // This rank's share of a global batch: contiguous, equal slices.
-  std::vector<std::size_t> my_rows(const std::vector<std::size_t>& rows) const {
-    const std::size_t n = rows.size(), w = static_cast<std::size_t>(world_size()),
-                      r = static_cast<std::size_t>(rank());
-    return {rows.begin() + static_cast<std::ptrdiff_t>(n * r / w),
-            rows.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / w)};
+  // This rank's share of a global batch (rows of `data`): the batch sorted by source length and
+  // dealt out in turn, so that every rank pads to about the same length and none waits long for
+  // the others at the all-reduce. The loss weighting above makes any split give the same update.
+  std::vector<std::size_t> my_rows(const TaskDataset& data,
+                                   const std::vector<std::size_t>& rows) const {
+    std::vector<std::size_t> by_length = rows;
+    std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
+      return data.source_ids(a).size() > data.source_ids(b).size();
+    });
+    std::vector<std::size_t> mine;
+    for (std::size_t i = static_cast<std::size_t>(rank()); i < by_length.size();
+         i += static_cast<std::size_t>(world_size()))
+      mine.push_back(by_length[i]);
+    return mine;
   }
 
   void save_checkpoint() {
@@ -325,8 +338,13 @@ struct Trainer::Impl {
         const LoadedTask& task = tasks[tb.task];
         std::vector<std::size_t> rows;
         rows.reserve(tb.rows.size());
-        for (std::size_t r : group() ? my_rows(tb.rows) : tb.rows)
-          rows.push_back(task.train.indices[r]);
+        for (std::size_t r : tb.rows) rows.push_back(task.train.indices[r]);
+        double loss_weight = 1.0;
+        if (group()) {
+          std::vector<std::size_t> mine = my_rows(*task.train.data, rows);
+          loss_weight = rank_loss_weight(*task.train.data, rows, mine, loss_options);
+          rows = std::move(mine);
+        }
         const Batch batch = Batcher::make(*task.train.data, rows);
         const BatchTensors t = to_tensors(batch, device);
         // Dropout seeded by position in the run: a resumed run draws what the original would.
@@ -341,7 +359,7 @@ struct Trainer::Impl {
                                loss_options)
                      .loss;
         }
-        if (group()) loss = loss * rank_loss_weight(t.labels, loss_options);
+        if (group()) loss = loss * loss_weight;
         (loss / static_cast<double>(config.gradient_accumulation)).backward();
         const at::Tensor detached = loss.detach();
         interval_loss += detached;
