@@ -78,11 +78,13 @@ std::vector<std::string> arguments_without_nproc() {
   return out;
 }
 
-int run_local_processes(int nproc, const std::vector<std::string>& rank_arguments) {
+int run_local_processes(int nproc, const std::vector<std::string>& rank_arguments,
+                        const std::function<std::string(pid_t)>& resume_command) {
   if (nproc < 1) throw Error("--nproc must be at least 1 (it is " + std::to_string(nproc) + ")");
   const char* port_env = std::getenv("MASTER_PORT");
   const std::string port = port_env ? port_env : std::to_string(free_local_port());
   std::vector<pid_t> ranks(static_cast<std::size_t>(nproc), -1);
+  pid_t rank0 = -1;
   // The terminal's Ctrl-C reaches every rank itself; they agree on the step to stop at.
   std::signal(SIGINT, SIG_IGN);
   // The program's own path, so that each rank shows in ps as what it is.
@@ -116,6 +118,7 @@ int run_local_processes(int nproc, const std::vector<std::string>& rank_argument
       _exit(127);
     }
     ranks[static_cast<std::size_t>(r)] = pid;
+    if (r == 0) rank0 = pid;
   }
   std::cerr << "started " << nproc << " ranks (rendezvous 127.0.0.1:" << port << ")" << std::endl;
 
@@ -159,11 +162,16 @@ int run_local_processes(int nproc, const std::vector<std::string>& rank_argument
   }
   std::signal(SIGINT, SIG_DFL);
   if (failed) {
-    std::cerr
-        << "the run on " << nproc << " processes ended because " << first_failure
-        << "; resume it from its last checkpoint with: hyperformer resume --store <store> --run "
-           "<id> --nproc "
-        << nproc << std::endl;
+    std::string next;
+    try {
+      next = resume_command(rank0);
+    } catch (const std::exception& e) {
+      std::cerr << "cannot read the run store to say how to resume: " << e.what() << std::endl;
+    }
+    std::cerr << "the run on " << nproc << " processes ended because " << first_failure << "; "
+              << (next.empty() ? "no run was recorded (rank 0 ended before it started)"
+                               : "resume it from its last checkpoint with: " + next)
+              << std::endl;
     return 1;
   }
   return 0;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "core/cli/Commands.h"
@@ -9,6 +10,8 @@
 #include "core/cli/LocalProcesses.h"
 #include "core/model/ComputeDevices.h"
 #include "core/model/DeviceSpec.h"
+#include "core/store/ProcessLiveness.h"
+#include "core/store/RunStoreReader.h"
 #include "core/train/DistributedGroup.h"
 #include "core/train/RunLauncher.h"
 #include "core/util/Error.h"
@@ -64,6 +67,22 @@ DistributedPart join_distributed(const std::string& device_text) {
   part.local_rank = env->local_rank;
   part.group = DistributedGroup::join(*env, device, kCollectiveTimeout);
   return part;
+}
+
+// The run that process `pid` of this host recorded in `store` (rank 0 of a --nproc run), if any.
+std::optional<int64_t> run_written_by(const std::string& store, pid_t pid) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store, ec)) return std::nullopt;
+  const std::string host = current_host_name();
+  for (const RunInfo& r : RunStoreReader::open(store)->runs()) {
+    if (r.pid == pid && r.host == host) return r.id;
+  }
+  return std::nullopt;
+}
+
+std::string resume_command(const std::string& store, int64_t run, int nproc) {
+  return "hyperformer resume --store " + store + " --run " + std::to_string(run) + " --nproc " +
+         std::to_string(nproc);
 }
 
 // Only rank 0 talks to the terminal; the others speak up when they fail.
@@ -148,7 +167,10 @@ void add_train_command(CLI::App& app) {
     }
     if (o->nproc > 1) {
       config.validate();
-      const int rc = run_local_processes(o->nproc, arguments_without_nproc());
+      const int rc = run_local_processes(o->nproc, arguments_without_nproc(), [&](pid_t rank0) {
+        const std::optional<int64_t> run = run_written_by(config.store, rank0);
+        return run ? resume_command(config.store, *run, o->nproc) : std::string();
+      });
       if (rc != 0) throw CLI::RuntimeError(rc);
       return;
     }
@@ -171,7 +193,9 @@ void add_resume_command(CLI::App& app) {
       ->check(CLI::Range(1, 64));
   cmd->callback([store, run, nproc] {
     if (*nproc > 1) {
-      const int rc = run_local_processes(*nproc, arguments_without_nproc());
+      const int rc = run_local_processes(*nproc, arguments_without_nproc(), [&](pid_t) {
+        return resume_command(*store, *run, *nproc);
+      });
       if (rc != 0) throw CLI::RuntimeError(rc);
       return;
     }
