@@ -67,14 +67,8 @@ GlueFetchResult GlueFetcher::fetch(const GlueSource& source, const FetchProgress
     p.file = spec.dest.filename().string();
     p.file_index = static_cast<int>(i) + 1;
     ResumableDownload download(http_, spec);
-    const DownloadOutcome outcome = download.run([&](const TransferProgress& t) {
-      p.file_done = t.done;
-      p.file_total = t.total;
-      p.resumed_from = t.resumed_from;
-      p.bytes_per_second = t.bytes_per_second;
-      p.item_done = done_before + t.done;
-      return !progress || progress(p);
-    });
+    const DownloadOutcome outcome =
+        download.run(ResumableDownload::as_item_progress(p, done_before, progress));
     result.transferred += outcome.transferred;
     result.resumed_bytes += outcome.resumed_from;
     done_before += outcome.size;

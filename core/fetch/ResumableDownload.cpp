@@ -345,4 +345,17 @@ void ResumableDownload::verify_and_commit() {
   fetch_files::sync_folder(spec_.dest.parent_path());
 }
 
+ResumableDownload::ProgressFn ResumableDownload::as_item_progress(FetchProgress& p,
+                                                                  int64_t done_before,
+                                                                  const FetchProgressFn& report) {
+  return [&p, done_before, &report](const TransferProgress& t) {
+    p.file_done = t.done;
+    p.file_total = t.total;
+    p.resumed_from = t.resumed_from;
+    p.bytes_per_second = t.bytes_per_second;
+    p.item_done = done_before + t.done;
+    return !report || report(p);
+  };
+}
+
 }  // namespace hwb

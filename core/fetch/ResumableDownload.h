@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "core/fetch/FetchProgress.h"
 #include "core/fetch/HttpClient.h"
 
 namespace hwb {
@@ -48,6 +49,10 @@ struct DownloadOutcome {
 class ResumableDownload {
  public:
   using ProgressFn = std::function<bool(const TransferProgress&)>;
+  // The progress of a transfer that is one file of a whole item: `p` follows each report, with
+  // `done_before` bytes of the item's earlier files, then goes to `report` (which may cancel).
+  static ProgressFn as_item_progress(FetchProgress& p, int64_t done_before,
+                                     const FetchProgressFn& report);
 
   ResumableDownload(HttpClient& http, DownloadSpec spec);
 
