@@ -22,10 +22,13 @@
 #include "core/train/DistributedGroup.h"
 #include "core/train/RunLauncher.h"
 #include "tests/DemoTestConfig.h"
+#include "tests/RunTestUtil.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
 namespace fs = std::filesystem;
+using hwb::test::curve;
+using hwb::test::wait_until;
 
 namespace {
 
@@ -92,26 +95,12 @@ bool train_as_rank(const ExperimentConfig& config, int rank, int world, int port
   return run.session->state() == TrainingSession::State::kFinished;
 }
 
-std::map<int64_t, double> curve(const fs::path& store, int64_t run, const std::string& tag) {
-  std::map<int64_t, double> out;
-  for (const ScalarPoint& p : RunStoreReader::open(store)->scalar_series(run, tag))
-    out.emplace(p.step, p.value);
-  return out;
-}
-
 double max_relative_difference(const std::map<int64_t, double>& a,
                                const std::map<int64_t, double>& b) {
   double worst = 0;
   for (const auto& [step, value] : a)
     worst = std::max(worst, std::abs(value - b.at(step)) / std::abs(b.at(step)));
   return worst;
-}
-
-void wait_until(const std::function<bool()>& done, int timeout_ms = 180000) {
-  QElapsedTimer timer;
-  timer.start();
-  while (!done() && timer.elapsed() < timeout_ms)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/store/RunStoreReader.h"
 #include "core/train/RunLauncher.h"
 #include "tests/DemoTestConfig.h"
+#include "tests/RunTestUtil.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
@@ -26,22 +27,8 @@ ExperimentConfig small_config(const fs::path& store) {
   return c;
 }
 
-// Steps of a curve, and its values by step.
-std::map<int64_t, double> curve(const RunStoreReader& reader, int64_t run, const std::string& tag) {
-  std::map<int64_t, double> out;
-  for (const ScalarPoint& p : reader.scalar_series(run, tag)) {
-    if (!out.emplace(p.step, p.value).second)
-      qWarning("step %lld recorded twice", static_cast<long long>(p.step));
-  }
-  return out;
-}
-
-void wait_until(const std::function<bool()>& done, int timeout_ms = 120000) {
-  QElapsedTimer timer;
-  timer.start();
-  while (!done() && timer.elapsed() < timeout_ms)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
+using hwb::test::curve;
+using hwb::test::wait_until;
 
 }  // namespace
 
