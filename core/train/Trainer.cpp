@@ -24,6 +24,7 @@
 #include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/LearningRateSchedule.h"
+#include "core/train/RankShare.h"
 #include "core/train/TrainingCheckpoint.h"
 #include "core/util/Error.h"
 
@@ -182,38 +183,6 @@ struct Trainer::Impl {
     }
   }
 
-  // What makes the average of the ranks' gradients that of one process with the whole batch: a
-  // loss averaged over this rank's target tokens counts them in proportion to all ranks' tokens; a
-  // summed loss counts once per rank. Every rank knows the whole batch, so this needs no
-  // communication.
-  double rank_loss_weight(const TaskDataset& data, const std::vector<std::size_t>& all_rows,
-                          const std::vector<std::size_t>& my_rows, const LossOptions& options) {
-    const double ranks = static_cast<double>(world_size());
-    if (options.sum_over_tokens) return ranks;
-    const auto tokens = [&](const std::vector<std::size_t>& rows) {
-      std::size_t n = 0;
-      for (std::size_t r : rows) n += data.target_ids(r).size();
-      return static_cast<double>(n);
-    };
-    return tokens(my_rows) * ranks / std::max(1.0, tokens(all_rows));
-  }
-
-  // This rank's share of a global batch (rows of `data`): the batch sorted by source length and
-  // dealt out in turn, so that every rank pads to about the same length and none waits long for
-  // the others at the all-reduce. The loss weighting above makes any split give the same update.
-  std::vector<std::size_t> my_rows(const TaskDataset& data,
-                                   const std::vector<std::size_t>& rows) const {
-    std::vector<std::size_t> by_length = rows;
-    std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
-      return data.source_ids(a).size() > data.source_ids(b).size();
-    });
-    std::vector<std::size_t> mine;
-    for (std::size_t i = static_cast<std::size_t>(rank()); i < by_length.size();
-         i += static_cast<std::size_t>(world_size()))
-      mine.push_back(by_length[i]);
-    return mine;
-  }
-
   void save_checkpoint() {
     if (!writes()) return;
     state.sampler = sampler->state();
@@ -341,9 +310,10 @@ struct Trainer::Impl {
         for (std::size_t r : tb.rows) rows.push_back(task.train.indices[r]);
         double loss_weight = 1.0;
         if (group()) {
-          std::vector<std::size_t> mine = my_rows(*task.train.data, rows);
-          loss_weight = rank_loss_weight(*task.train.data, rows, mine, loss_options);
-          rows = std::move(mine);
+          RankShare share = rank_share(*task.train.data, rows, rank(), world_size(),
+                                       loss_options.sum_over_tokens);
+          loss_weight = share.loss_weight;
+          rows = std::move(share.rows);
         }
         const Batch batch = Batcher::make(*task.train.data, rows);
         const BatchTensors t = to_tensors(batch, device);
