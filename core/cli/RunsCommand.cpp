@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -39,14 +40,23 @@ void list_runs(const std::string& store) {
     std::cout << "no runs in " << store << "\n";
     return;
   }
-  std::cout << std::left << std::setw(5) << "id" << std::setw(22) << "name" << std::setw(12)
-            << "status" << std::setw(9) << "step" << std::setw(10) << "device" << std::setw(18)
-            << "started"
+  // Columns as wide as their longest entry: names and devices ("cuda (2 processes, nccl)") vary.
+  std::size_t name_width = 4, device_width = 6;
+  for (const RunInfo& r : runs) {
+    name_width = std::max(name_width, r.name.size());
+    device_width = std::max(device_width, r.device.size());
+  }
+  const auto name_column = static_cast<int>(name_width + 2);
+  const auto device_column = static_cast<int>(device_width + 2);
+  std::cout << std::left << std::setw(5) << "id" << std::setw(name_column) << "name"
+            << std::setw(12) << "status" << std::setw(9) << "step" << std::setw(device_column)
+            << "device" << std::setw(18) << "started"
             << "origin\n";
   for (const RunInfo& r : runs) {
-    std::cout << std::left << std::setw(5) << r.id << std::setw(22) << r.name << std::setw(12)
-              << r.status << std::setw(9) << r.last_step << std::setw(10) << r.device
-              << std::setw(18) << local_time(r.started_at_ms) << r.origin << "\n";
+    std::cout << std::left << std::setw(5) << r.id << std::setw(name_column) << r.name
+              << std::setw(12) << r.status << std::setw(9) << r.last_step
+              << std::setw(device_column) << r.device << std::setw(18)
+              << local_time(r.started_at_ms) << r.origin << "\n";
   }
 }
 
