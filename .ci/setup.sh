@@ -37,7 +37,18 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" --parallel "$(nproc)"
 
 if [[ "$mode" == test ]]; then
-  cd "$build"
-  exec ctest --output-on-failure --timeout 900 -j "$(nproc)"
+  status=0
+  (cd "$build" && ctest --output-on-failure --timeout 900 -j "$(nproc)") || status=$?
+  if ((status != 0)); then
+    echo "ctest failed (status $status); the Debian package test was not run." >&2
+    exit "$status"
+  fi
+  # The Debian package: built, installed with apt, run from /usr, removed (packaging/).
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "SKIPPED: the Debian package test (packaging/test-package.sh) needs root for apt;" \
+      "run 'sudo bash $root/packaging/test-package.sh $build' for it." >&2
+    exit 0
+  fi
+  exec bash "$root/packaging/test-package.sh" "$build"
 fi
 exec "$root/.ci/demo.sh" "$build"
