@@ -1,16 +1,21 @@
 // Screens of the workbench for the README and for looking at: trains two short real demo runs
 // (differing in the adapter reduction factor) into a temporary store, opens the main window on it
 // and saves the setup, live, weights and compare pages as PNG. Nothing is faked: every curve and
-// cell is what the engine wrote. Run under Xvfb (tools/render_screens.sh).
+// cell is what the engine wrote. Before that, the first start as a new user meets it: the window
+// with no store open and the welcome over it, and File -> Models and data... on an empty download
+// folder (nothing is downloaded; the rows are resources/catalog's). Run under Xvfb
+// (tools/render_screens.sh).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QEventLoop>
 #include <QListWidget>
 #include <QPixmap>
+#include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -19,7 +24,9 @@
 
 #include "core/train/RunLauncher.h"
 #include "ui/MainWindow.h"
+#include "ui/WelcomeDialog.h"
 #include "ui/compare/CompareView.h"
+#include "ui/fetch/FetchDialog.h"
 
 namespace {
 
@@ -51,15 +58,28 @@ hwb::ExperimentConfig screen_demo(const QTemporaryDir& dir, int64_t steps,
   return c;
 }
 
-bool save(QWidget& window, const QString& folder, const QString& name) {
-  settle(800);
+bool write_png(const QPixmap& pixmap, const QString& folder, const QString& name) {
   const QString file = QDir(folder).filePath(name + QStringLiteral(".png"));
-  if (!window.grab().save(file, "PNG")) {
+  if (pixmap.isNull() || !pixmap.save(file, "PNG")) {
     std::fprintf(stderr, "could not write %s\n", qPrintable(file));
     return false;
   }
   std::printf("wrote %s\n", qPrintable(file));
   return true;
+}
+
+bool save(QWidget& window, const QString& folder, const QString& name) {
+  settle(800);
+  return write_png(window.grab(), folder, name);
+}
+
+// The screen where the window is, so that a dialog over it is in the picture too (grab() renders
+// one widget only). The X server has no window manager: no frames, the window at its position.
+bool save_screen_area(QWidget& window, const QString& folder, const QString& name) {
+  settle(800);
+  const QRect area = window.frameGeometry();
+  return write_png(window.screen()->grabWindow(0, area.x(), area.y(), area.width(), area.height()),
+                   folder, name);
 }
 
 }  // namespace
@@ -93,7 +113,31 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  QTemporaryDir dir;
+  QTemporaryDir dir(QDir::temp().filePath("hwb-screens-XXXXXX"));
+  bool ok = true;
+  {
+    // The first start: no store open, the welcome over the window.
+    hwb::MainWindow window;
+    window.resize(size[0].toInt(), size[1].toInt());
+    window.move(0, 0);
+    window.show();
+    hwb::WelcomeDialog* welcome = window.showWelcome();
+    ok &= save_screen_area(window, out, "welcome");
+    welcome->close();
+    // Models and data on an empty download folder, as on a first start: nothing downloaded.
+    hwb::FetchDialog fetch(&window);
+    fetch.setDataDir(dir.filePath("data/hyperformer-workbench"));
+    fetch.resize(960, 760);  // every catalog row in view
+    fetch.show();
+    // A model and a GLUE task chosen, as before pressing Download.
+    if (auto* table = fetch.findChild<QTableWidget*>("catalog_table")) {
+      table->selectRow(fetch.rowOf("t5-small"));
+      table->selectionModel()->select(table->model()->index(fetch.rowOf("sst2"), 0),
+                                      QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+    ok &= save(fetch, out, "models-and-data");
+  }
+
   std::vector<int64_t> runs;
   try {
     for (int64_t reduction : {8, 16}) {
@@ -122,7 +166,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   window.selectRun(runs.front());
-  bool ok = true;
   window.showPage("setup");
   ok &= save(window, out, "setup");
   window.showPage("live");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Renders the workbench's pages to PNG from a real short demo run, under a virtual X server.
+# Renders the workbench to PNG under a virtual X server: the first start (the welcome, Models and
+# data on an empty download folder) and its pages from two real short demo runs.
 #   tools/render_screens.sh [output folder] [hwb-render-screens options: --steps N, --size WxH, --extra]
 # Needs the GUI build (ninja -C build hwb-render-screens) and xvfb-run (Debian: xvfb xauth).
 set -euo pipefail
