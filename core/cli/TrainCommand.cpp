@@ -47,22 +47,30 @@ constexpr std::chrono::minutes kCollectiveTimeout{60};
 
 // This process's part in a data-parallel run started by torchrun or --nproc (WORLD_SIZE set), or
 // none. The rendezvous happens here, before anything is recorded.
+// The device of each of `per_host` processes on this host: "cuda" gives each its own GPU (by local
+// rank), so there must be as many; a fixed "cuda:N" would put them all on one GPU.
+c10::Device check_processes_fit(const std::string& device_text, int per_host) {
+  const c10::Device device = parse_device(device_text);
+  if (!device.is_cuda()) return device;
+  if (device.has_index()) {
+    throw Error("--device " + device_text + " names one GPU for " + std::to_string(per_host) +
+                " processes: use --device cuda, and each process takes its own GPU");
+  }
+  const auto gpus = static_cast<int>(detect_compute_devices().size()) - 1;  // the first: the CPU
+  if (per_host > gpus) {
+    throw Error(std::to_string(per_host) + " processes with --device cuda need " +
+                std::to_string(per_host) + " GPUs; this machine has " + std::to_string(gpus) +
+                ": start at most " + std::to_string(gpus) + " per host (or train on the CPU)");
+  }
+  return device;
+}
+
 DistributedPart join_distributed(const std::string& device_text) {
   const std::optional<DistributedEnv> env = DistributedEnv::from_environment();
   if (!env || env->world_size == 1) return {};
-  c10::Device device = parse_device(device_text);
-  if (device.is_cuda()) {
-    const auto devices = detect_compute_devices();
-    const auto gpus = static_cast<int>(devices.size()) - 1;  // the first is the CPU
-    if (env->local_rank >= gpus) {
-      throw Error("Rank " + std::to_string(env->rank) + " would train on GPU " +
-                  std::to_string(env->local_rank) + " but this machine has " +
-                  std::to_string(gpus) + ": start at most " + std::to_string(gpus) +
-                  " processes per host");
-    }
-    if (!device.has_index())
-      device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
-  }
+  c10::Device device = check_processes_fit(device_text, env->local_rank + 1);
+  if (device.is_cuda())
+    device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
   DistributedPart part;
   part.local_rank = env->local_rank;
   part.group = DistributedGroup::join(*env, device, kCollectiveTimeout);
@@ -167,6 +175,7 @@ void add_train_command(CLI::App& app) {
     }
     if (o->nproc > 1) {
       config.validate();
+      check_processes_fit(config.device, o->nproc);
       const int rc = run_local_processes(o->nproc, arguments_without_nproc(), [&](pid_t rank0) {
         const std::optional<int64_t> run = run_written_by(config.store, rank0);
         return run ? resume_command(config.store, *run, o->nproc) : std::string();
@@ -193,6 +202,7 @@ void add_resume_command(CLI::App& app) {
       ->check(CLI::Range(1, 64));
   cmd->callback([store, run, nproc] {
     if (*nproc > 1) {
+      check_processes_fit(stored_run_config(*store, *run).device, *nproc);
       const int rc = run_local_processes(*nproc, arguments_without_nproc(), [&](pid_t) {
         return resume_command(*store, *run, *nproc);
       });
