@@ -1,7 +1,6 @@
 #include "core/train/CheckpointEvaluation.h"
 
 #include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -15,6 +14,7 @@
 #include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/RunFolders.h"
+#include "core/train/StoredRun.h"
 #include "core/train/TrainingCheckpoint.h"
 #include "core/util/Error.h"
 
@@ -22,15 +22,8 @@ namespace hwb {
 namespace fs = std::filesystem;
 
 EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
-  const auto reader = RunStoreReader::open(request.store);
-  const auto info = reader->run(request.run);
-  if (!info) {
-    throw Error("Run " + std::to_string(request.run) + " is not in '" + request.store.string() +
-                "'");
-  }
-  ExperimentConfig config = ExperimentConfig::from_json(
-      nlohmann::json::parse(info->config_json), "the config of run " + std::to_string(request.run));
-  config.store = request.store.string();  // its cache sits next to the store it is read from
+  // Its cache sits next to the store it is read from.
+  const ExperimentConfig config = load_stored_run(request.store, request.run).config;
   const std::vector<std::string> all = config.task_names();
   for (const std::string& t : request.tasks) {
     if (std::find(all.begin(), all.end(), t) == all.end()) {
@@ -41,7 +34,7 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
   fs::path file = request.checkpoint;
   if (request.checkpoint == "best" || request.checkpoint == "last") {
     file.clear();
-    for (const CheckpointInfo& c : reader->checkpoints(request.run)) {
+    for (const CheckpointInfo& c : RunStoreReader::open(request.store)->checkpoints(request.run)) {
       const bool is_best_file = fs::path(c.path).filename() == "best.safetensors";
       if ((request.checkpoint == "best") == is_best_file) file = c.path;
     }

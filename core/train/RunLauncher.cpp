@@ -4,11 +4,11 @@
 
 #include "core/model/DeviceSpec.h"
 #include "core/store/RunStore.h"
-#include "core/store/RunStoreReader.h"
 #include "core/train/DistributedGroup.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/RunFolders.h"
 #include "core/train/StoreRecorder.h"
+#include "core/train/StoredRun.h"
 #include "core/util/BuildInfo.h"
 #include "core/util/Error.h"
 
@@ -39,7 +39,6 @@ std::string recorded_device(const ExperimentConfig& config, const DistributedPar
 
 TrainerSetup distributed_setup(TrainerSetup setup, const DistributedPart& part) {
   setup.group = part.group;
-  setup.local_rank = part.local_rank;
   return setup;
 }
 
@@ -97,35 +96,24 @@ LaunchedRun launch_run(const ExperimentConfig& config,
   return launched;
 }
 
-ExperimentConfig stored_run_config(const fs::path& store_file, int64_t run) {
-  const auto reader = RunStoreReader::open(store_file);
-  const std::optional<RunInfo> info = reader->run(run);
-  if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
-  return ExperimentConfig::from_json(nlohmann::json::parse(info->config_json),
-                                     "the config of run " + std::to_string(run));
-}
-
 LaunchedRun resume_run(const fs::path& store_file, int64_t run,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part) {
-  const auto reader = RunStoreReader::open(store_file);
-  const std::optional<RunInfo> info = reader->run(run);
-  if (!info) throw Error("Run " + std::to_string(run) + " is not in '" + store_file.string() + "'");
-  if (info->status == "finished") {
+  StoredRun stored = load_stored_run(store_file, run);
+  const RunInfo& info = stored.info;
+  if (info.status == "finished") {
     throw Error("Run " + std::to_string(run) +
                 " has finished; start a new run from its config "
                 "instead (hyperformer runs show --run " +
                 std::to_string(run) + " prints it)");
   }
   // Rank 0 may already have marked it running: only the writer checks.
-  if (part.writes() && (info->status == "running" || info->status == "paused")) {
-    throw Error("Run " + std::to_string(run) + " is " + info->status + " in process " +
-                std::to_string(info->pid) + " on " + info->host +
+  if (part.writes() && (info.status == "running" || info.status == "paused")) {
+    throw Error("Run " + std::to_string(run) + " is " + info.status + " in process " +
+                std::to_string(info.pid) + " on " + info.host +
                 "; stop it there first (two writers would interleave its curves)");
   }
-  ExperimentConfig config = ExperimentConfig::from_json(nlohmann::json::parse(info->config_json),
-                                                        "the config of run " + std::to_string(run));
-  config.store = store_file.string();
+  const ExperimentConfig& config = stored.config;
   TrainerSetup setup;
   setup.checkpoint_dir = run_checkpoint_dir(config, run);
   setup.cache_dir = run_cache_dir(config);

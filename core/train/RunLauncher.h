@@ -16,7 +16,6 @@ class DistributedGroup;
 // writes everything; the other ranks train alongside and write nothing.
 struct DistributedPart {
   std::shared_ptr<DistributedGroup> group;
-  int local_rank = 0;
   bool writes() const;
 };
 
@@ -41,9 +40,6 @@ LaunchedRun launch_run(const ExperimentConfig& config,
 LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part = {});
-
-// The experiment a stored run was started with; throws hwb::Error when the run is not there.
-ExperimentConfig stored_run_config(const std::filesystem::path& store, int64_t run);
 
 // Program and library versions, as JSON, for the run's record.
 std::string versions_json();
