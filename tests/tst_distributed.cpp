@@ -84,7 +84,6 @@ bool exited_ok(int status) {
 bool train_as_rank(const ExperimentConfig& config, int rank, int world, int port,
                    std::optional<int64_t> resume = std::nullopt) {
   DistributedPart part;
-  part.local_rank = rank;
   part.group =
       DistributedGroup::join(rank_env(rank, world, port), c10::kCPU, std::chrono::seconds(120));
   LaunchedRun run =

@@ -14,6 +14,7 @@
 #include "core/store/RunStoreReader.h"
 #include "core/train/DistributedGroup.h"
 #include "core/train/RunLauncher.h"
+#include "core/train/StoredRun.h"
 #include "core/util/Error.h"
 
 namespace hwb::cli {
@@ -72,7 +73,6 @@ DistributedPart join_distributed(const std::string& device_text) {
   if (device.is_cuda())
     device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
   DistributedPart part;
-  part.local_rank = env->local_rank;
   part.group = DistributedGroup::join(*env, device, kCollectiveTimeout);
   return part;
 }
@@ -202,7 +202,7 @@ void add_resume_command(CLI::App& app) {
       ->check(CLI::Range(1, 64));
   cmd->callback([store, run, nproc] {
     if (*nproc > 1) {
-      check_processes_fit(stored_run_config(*store, *run).device, *nproc);
+      check_processes_fit(load_stored_run(*store, *run).config.device, *nproc);
       const int rc = run_local_processes(*nproc, arguments_without_nproc(), [&](pid_t) {
         return resume_command(*store, *run, *nproc);
       });
@@ -211,7 +211,7 @@ void add_resume_command(CLI::App& app) {
     }
     // The rendezvous needs the run's device before the run is opened for training.
     const DistributedPart part = DistributedEnv::from_environment()
-                                     ? join_distributed(stored_run_config(*store, *run).device)
+                                     ? join_distributed(load_stored_run(*store, *run).config.device)
                                      : DistributedPart{};
     const int rc = follow(resume_run(*store, *run, console_for(part), part), part);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -73,6 +73,7 @@ struct DistributedGroup::Impl {
   int rank = 0;
   int world_size = 1;
   std::string backend;
+  c10::Device device = c10::kCPU;
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Collectives> group;
 
@@ -107,6 +108,7 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const DistributedEnv& e
   auto impl = std::make_unique<Impl>();
   impl->rank = env.rank;
   impl->world_size = env.world_size;
+  impl->device = device;
   impl->backend = device.is_cuda() ? "nccl" : "gloo";
   if (!available_for(device)) {
     throw Error("This build has no " + impl->backend + " backend for distributed training on " +
@@ -174,6 +176,9 @@ int DistributedGroup::world_size() const {
 }
 const std::string& DistributedGroup::backend() const {
   return impl_->backend;
+}
+c10::Device DistributedGroup::device() const {
+  return impl_->device;
 }
 
 void DistributedGroup::all_reduce_mean(const std::vector<at::Tensor>& tensors) {

@@ -52,6 +52,8 @@ class DistributedGroup {
   int rank() const;
   int world_size() const;
   const std::string& backend() const;
+  // What this rank trains on: the device the group was formed for.
+  c10::Device device() const;
 
   // Averages the tensors in place across ranks, through one flat buffer (one collective however
   // many parameters there are). Undefined tensors are skipped.

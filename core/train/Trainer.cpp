@@ -115,22 +115,18 @@ struct Trainer::Impl {
   int world_size() const { return group() ? group()->world_size() : 1; }
   bool writes() const { return rank() == 0; }
 
-  std::vector<at::Tensor> trainable_tensors() const {
-    std::vector<at::Tensor> out;
-    for (auto& [name, p] : model->named_trainable_parameters()) out.push_back(p);
-    return out;
-  }
+  // The trainable parameters, in one order on every rank, for the collectives.
+  std::vector<at::Tensor> trainable;
+
   std::vector<at::Tensor> trainable_gradients() const {
     std::vector<at::Tensor> out;
-    for (auto& [name, p] : model->named_trainable_parameters()) out.push_back(p.grad());
+    out.reserve(trainable.size());
+    for (const at::Tensor& p : trainable) out.push_back(p.grad());
     return out;
   }
 
   void prepare() {
-    device = parse_device(config.device);
-    if (group() && device.is_cuda() && !device.has_index()) {
-      device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(setup.local_rank));
-    }
+    device = group() ? group()->device() : parse_device(config.device);
     bf16 = config.bf16 && device.is_cuda();
     tokenizer = SentencePieceTokenizer::load_t5();
     tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
@@ -152,7 +148,9 @@ struct Trainer::Impl {
     model->train();
     AdamW::Options adam;
     adam.weight_decay = config.weight_decay;
-    optimizer = std::make_unique<AdamW>(model->named_trainable_parameters(), adam);
+    const auto named_trainable = model->named_trainable_parameters();
+    for (const auto& [name, p] : named_trainable) trainable.push_back(p);
+    optimizer = std::make_unique<AdamW>(named_trainable, adam);
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
@@ -175,7 +173,7 @@ struct Trainer::Impl {
     }
     if (group()) {
       // Same seed, same start on every rank already; rank 0's copy makes it so whatever happened.
-      group()->broadcast_from_root(trainable_tensors());
+      group()->broadcast_from_root(trainable);
       log("info", "data-parallel over " + std::to_string(world_size()) + " processes (" +
                       group()->backend() + "): batch " + std::to_string(config.batch_size) +
                       " per process, " + std::to_string(config.batch_size * world_size()) +

@@ -42,8 +42,8 @@ struct TrainerSetup {
   // Data-parallel training: this process is one rank of `group`; training.batch_size is per rank.
   // Every rank draws the same task and its slice of one global batch, gradients are averaged, and
   // only rank 0 evaluates and writes checkpoints (its observers write the store).
+  // The rank trains on the group's device (its own GPU), not training.device as written.
   std::shared_ptr<DistributedGroup> group;
-  int local_rank = 0;  // which GPU of this host, for device "cuda"
 };
 
 // One run of an experiment: builds tokenizer, data, model and optimiser, then loops: sample a
