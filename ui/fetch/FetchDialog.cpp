@@ -183,7 +183,7 @@ void FetchDialog::load_catalog() {
              tr("GLUE task (%1 in GLUE's layout)").arg(QString::fromStdString(g.folder)),
              g.download_size()});
   }
-  for (const QString& repo : added_models()) addHubModel(repo);
+  for (const QString& repo : added_models()) add_hub_row(repo);
 }
 
 void FetchDialog::add_row(Row row) {
@@ -199,6 +199,12 @@ void FetchDialog::add_row(Row row) {
 }
 
 QString FetchDialog::addHubModel(const QString& repo) {
+  const QString error = add_hub_row(repo);
+  if (error.isEmpty()) refresh_states();
+  return error;
+}
+
+QString FetchDialog::add_hub_row(const QString& repo) {
   try {
     HubClient::check_repo_id(repo.toStdString());
   } catch (const std::exception& e) {
@@ -214,7 +220,6 @@ QString FetchDialog::addHubModel(const QString& repo) {
     added << repo;
     QSettings().setValue("fetch/added_models", added);
   }
-  refresh_states();
   return {};
 }
 
@@ -223,7 +228,7 @@ void FetchDialog::add_fetched_models() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(DataDirs::models(dataDir().toStdString()), ec)) {
     const auto manifest = ModelManifest::load(entry.path());
-    if (manifest) addHubModel(QString::fromStdString(manifest->repo));
+    if (manifest) add_hub_row(QString::fromStdString(manifest->repo));
   }
 }
 

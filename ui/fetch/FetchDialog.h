@@ -64,6 +64,9 @@ class FetchDialog : public QDialog {
 
   void load_catalog();
   void add_row(Row row);
+  // A row for a Hub model (remembered in the settings); the error for a malformed id. Leaves the
+  // states to the caller's one refresh_states().
+  QString add_hub_row(const QString& repo);
   void add_fetched_models();
   void refresh_states();
   void update_buttons();
