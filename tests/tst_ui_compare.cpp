@@ -16,6 +16,7 @@
 
 #include <cmath>
 
+#include "tests/GuiTestSettings.h"
 #include "tests/UiTestUtil.h"
 #include "ui/compare/CompareView.h"
 #include "ui/compare/ConfigDiff.h"
@@ -62,10 +63,7 @@ class TestUiCompare : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_compare");
-    QSettings().clear();
+    hwb::test::use_own_settings("tst_ui_compare");
     a_ = test::train_run(test::short_demo(dir_.filePath("a.db").toStdString(), 8));
     b_ = test::train_run(test::short_demo(dir_.filePath("b.db").toStdString(), 16));
     QVERIFY(a_.store != b_.store);

@@ -19,6 +19,7 @@
 #include "core/fetch/DataDirs.h"
 #include "core/fetch/ResumableDownload.h"
 #include "tests/FakeHubServer.h"
+#include "tests/GuiTestSettings.h"
 #include "ui/MainWindow.h"
 #include "ui/fetch/FetchDialog.h"
 #include "ui/setup/SetupForm.h"
@@ -63,11 +64,7 @@ class TestUiFetch : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_fetch");
-  }
+  void initTestCase() { hwb::test::use_own_settings("tst_ui_fetch"); }
 
   void init() { QSettings().clear(); }
 

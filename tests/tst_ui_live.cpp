@@ -11,6 +11,7 @@
 
 #include "core/store/RunStoreReader.h"
 #include "tests/DemoTestConfig.h"
+#include "tests/GuiTestSettings.h"
 #include "tests/TestUtil.h"
 #include "ui/MainWindow.h"
 #include "ui/live/LiveView.h"
@@ -47,12 +48,7 @@ class TestUiLive : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_live");
-    QSettings().clear();  // no remembered store or layout from an earlier run
-  }
+  void initTestCase() { hwb::test::use_own_settings("tst_ui_live"); }
 
   void demo_run_starts_pauses_resumes_and_stops() {
     QTemporaryDir dir;

@@ -9,6 +9,7 @@
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
 #include "core/train/ExperimentConfig.h"
+#include "tests/GuiTestSettings.h"
 #include "tests/TestUtil.h"
 #include "ui/MainWindow.h"
 #include "ui/live/LiveView.h"
@@ -41,12 +42,7 @@ class TestUiRuns : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_runs");
-    QSettings().clear();
-  }
+  void initTestCase() { hwb::test::use_own_settings("tst_ui_runs"); }
 
   void runs_of_other_writers_appear_and_curves_are_down_sampled() {
     QTemporaryDir dir;

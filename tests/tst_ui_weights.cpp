@@ -10,6 +10,7 @@
 
 #include <cmath>
 
+#include "tests/GuiTestSettings.h"
 #include "tests/UiTestUtil.h"
 #include "ui/plot/HeatmapPlot.h"
 #include "ui/weights/WeightsView.h"
@@ -49,10 +50,7 @@ class TestUiWeights : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_weights");
-    QSettings().clear();
+    hwb::test::use_own_settings("tst_ui_weights");
     const std::filesystem::path store = dir_.filePath("runs.db").toStdString();
     hyper_ = test::train_run(test::short_demo(store, 8));
     ExperimentConfig full = test::short_demo(store, 8);

@@ -11,6 +11,7 @@
 #include <QtTest/QtTest>
 
 #include "core/store/RunStore.h"
+#include "tests/GuiTestSettings.h"
 #include "ui/MainWindow.h"
 #include "ui/WelcomeDialog.h"
 #include "ui/run/RunController.h"
@@ -22,11 +23,7 @@ class TestUiWelcome : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
-  void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName("hyperformer-workbench-tests");
-    QCoreApplication::setApplicationName("tst_ui_welcome");
-  }
+  void initTestCase() { hwb::test::use_own_settings("tst_ui_welcome"); }
 
   void init() { QSettings().clear(); }
 
