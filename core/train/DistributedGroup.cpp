@@ -77,6 +77,14 @@ struct DistributedGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<Collectives> group;
 
+  // In place, over every rank's `tensor`.
+  void all_reduce(at::Tensor& tensor, c10d::ReduceOp op, const char* what) {
+    std::vector<at::Tensor> one{tensor};
+    c10d::AllreduceOptions options;
+    options.reduceOp = op;
+    run(group->allreduce(one, options), what);
+  }
+
   void run(c10::intrusive_ptr<c10d::Work> work, const char* what) {
     try {
       work->wait();
@@ -189,31 +197,23 @@ void DistributedGroup::all_reduce_mean(const std::vector<at::Tensor>& tensors) {
   std::vector<at::Tensor> flat_parts;
   flat_parts.reserve(present.size());
   for (const at::Tensor& t : present) flat_parts.push_back(t.reshape({-1}));
-  std::vector<at::Tensor> buffer{at::cat(flat_parts)};
-  c10d::AllreduceOptions options;
-  options.reduceOp = c10d::ReduceOp::SUM;
-  impl_->run(impl_->group->allreduce(buffer, options), "gradient all-reduce");
-  buffer[0].div_(static_cast<double>(impl_->world_size));
+  at::Tensor buffer = at::cat(flat_parts);
+  impl_->all_reduce(buffer, c10d::ReduceOp::SUM, "gradient all-reduce");
+  buffer.div_(static_cast<double>(impl_->world_size));
   int64_t offset = 0;
   for (const at::Tensor& t : present) {
     const int64_t n = t.numel();
-    t.copy_(buffer[0].narrow(0, offset, n).view(t.sizes()));
+    t.copy_(buffer.narrow(0, offset, n).view(t.sizes()));
     offset += n;
   }
 }
 
 void DistributedGroup::all_reduce_sum(at::Tensor& tensor) {
-  std::vector<at::Tensor> one{tensor};
-  c10d::AllreduceOptions options;
-  options.reduceOp = c10d::ReduceOp::SUM;
-  impl_->run(impl_->group->allreduce(one, options), "sum");
+  impl_->all_reduce(tensor, c10d::ReduceOp::SUM, "sum");
 }
 
 void DistributedGroup::all_reduce_max(at::Tensor& tensor) {
-  std::vector<at::Tensor> one{tensor};
-  c10d::AllreduceOptions options;
-  options.reduceOp = c10d::ReduceOp::MAX;
-  impl_->run(impl_->group->allreduce(one, options), "maximum");
+  impl_->all_reduce(tensor, c10d::ReduceOp::MAX, "maximum");
 }
 
 void DistributedGroup::broadcast_from_root(const std::vector<at::Tensor>& tensors) {
