@@ -93,9 +93,12 @@ int run_local_processes(int nproc, const std::vector<std::string>& rank_argument
   if (ec) throw Error("Cannot find this program's path (/proc/self/exe): " + ec.message());
   for (int r = 0; r < nproc; ++r) {
     const pid_t pid = fork();
-    if (pid < 0)
-      throw Error(std::string("Cannot start rank ") + std::to_string(r) + ": " +
-                  std::strerror(errno));
+    if (pid < 0) {
+      const std::string why = std::strerror(errno);
+      for (pid_t started : ranks)  // they would wait for the missing rank until their timeout
+        if (started > 0) kill(started, SIGKILL);
+      throw Error("Cannot start rank " + std::to_string(r) + ": " + why);
+    }
     if (pid == 0) {
       std::signal(SIGINT, SIG_DFL);
       setenv("RANK", std::to_string(r).c_str(), 1);
