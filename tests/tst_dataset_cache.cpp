@@ -301,6 +301,36 @@ class TestDatasetCache : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, Batcher::make(data, std::vector<std::size_t>{3}));
   }
 
+  void batch_lengths_rounded_to_buckets() {
+    std::vector<Example> examples = {{"a b c", "x", "0", 1}, {"a", "x y z w", "0", 2}};
+    test::WordTokenizer tokenizer;
+    const TaskDataset data = TaskDataset::build(examples, {}, tokenizer, 128, 16, 1);
+    const std::vector<std::size_t> rows = {0, 1};
+    LengthBuckets buckets;
+    buckets.source_multiple = 8;
+    buckets.source_cap = 6;
+    buckets.target_multiple = 4;
+    const Batch batch = Batcher::make(data, rows, buckets);
+    // Source 4 rounds to 8, capped at 6; target 5 rounds to 8.
+    QCOMPARE(batch.source_length, std::int64_t{6});
+    QCOMPARE(batch.target_length, std::int64_t{8});
+    const std::int64_t a = test::WordTokenizer::id_of("a");
+    const std::int64_t b = test::WordTokenizer::id_of("b");
+    const std::int64_t c = test::WordTokenizer::id_of("c");
+    QCOMPARE(batch.source_ids, (std::vector<std::int64_t>{a, b, c, 1, 0, 0, a, 1, 0, 0, 0, 0}));
+    QCOMPARE(batch.source_mask, (std::vector<std::int64_t>{1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0}));
+    QCOMPARE(batch.target_ids.size(), std::size_t{16});
+    QCOMPARE(batch.target_lengths, (std::vector<std::int64_t>{2, 5}));
+    // A cap never cuts a row: a source longer than the cap keeps its length.
+    QCOMPARE(buckets.source(7), std::int64_t{7});
+    QCOMPARE(buckets.source(3), std::int64_t{6});
+    QCOMPARE(LengthBuckets{}.source(5), std::int64_t{5});
+    const LengthBuckets trainer{32, 128, 8};
+    QCOMPARE(trainer.source(97), std::int64_t{128});
+    QCOMPARE(trainer.source(128), std::int64_t{128});
+    QCOMPARE(trainer.target(3), std::int64_t{8});
+  }
+
   void evaluation_batches_sorted_by_length() {
     std::vector<Example> examples;
     for (int i = 0; i < 23; ++i) {

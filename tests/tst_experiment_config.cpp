@@ -54,6 +54,7 @@ class TestExperimentConfig : public QObject {
     c.cache_dir = "/tmp/cache";
     c.device = "cuda:1";
     c.bf16 = false;
+    c.cuda_graphs = false;
     c.steps = 4321;
     c.gradient_accumulation = 3;
     c.learning_rate = 2.5e-4;
@@ -74,6 +75,11 @@ class TestExperimentConfig : public QObject {
     QCOMPARE(back.tasks[1].max_test, std::size_t{7});
     QCOMPARE(back.learning_rate, 2.5e-4);
     QCOMPARE(back.device, std::string("cuda:1"));
+    QVERIFY(!back.cuda_graphs);
+    // A config written before the field existed keeps graphs on.
+    nlohmann::json older = first;
+    older["training"].erase("cuda_graphs");
+    QVERIFY(ExperimentConfig::from_json(older).cuda_graphs);
     QVERIFY(back.peft.variant == PeftVariant::kHyperformer);
     QVERIFY(back.peft.adapters_in == AdapterStacks::kDecoder);
   }

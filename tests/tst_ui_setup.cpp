@@ -1,6 +1,7 @@
 // Drives the real setup form offscreen: the demo config can start; a bad value marks its own field
 // with the reason and disables Start until it is fixed; the parameter count follows the reduction
 // factor and equals ParameterEstimate; presets round-trip through files.
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -232,6 +233,7 @@ class TestUiSetup : public QObject {
       QTest::keyClicks(name, "preset-run");
       field<QSpinBox>(form, "reduction_factor")->setValue(16);
       field<QSpinBox>(form, "steps")->setValue(1234);
+      field<QCheckBox>(form, "cuda_graphs")->setChecked(false);
       field<QComboBox>(form, "variant")
           ->setCurrentIndex(field<QComboBox>(form, "variant")
                                 ->findData(static_cast<int>(hwb::PeftVariant::kHyperformer)));
@@ -245,6 +247,8 @@ class TestUiSetup : public QObject {
     QCOMPARE(other.loadPreset(file), QString());
     QCOMPARE(other.config().to_json(), saved);
     QCOMPARE(field<QSpinBox>(other, "steps")->value(), 1234);
+    QVERIFY(!field<QCheckBox>(other, "cuda_graphs")->isChecked());
+    QVERIFY(!saved["training"]["cuda_graphs"].get<bool>());
     QCOMPARE(field<QLineEdit>(other, "name")->text(), QString("preset-run"));
     QCOMPARE(ExperimentConfig::load(file.toStdString()).to_json(), saved);
 

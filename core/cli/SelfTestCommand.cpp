@@ -15,6 +15,9 @@
 #include "core/model/DeviceSpec.h"
 #include "core/model/Generation.h"
 #include "core/model/T5Checkpoint.h"
+#include "core/peft/PeftModel.h"
+#include "core/train/AdamW.h"
+#include "core/train/GraphedSteps.h"
 #include "core/util/Error.h"
 
 namespace hwb::cli {
@@ -170,6 +173,111 @@ void check_training(const fs::path& folder, const c10::Device& device, Report& r
                "loss " + fmt(first) + " -> " + fmt(last) + " in 60 AdamW steps");
 }
 
+// The Trainer's CUDA-graph steps (GraphedSteps) against the same steps run eagerly, for each kind
+// of variant: fp32 without dropout, two tasks and two batch shapes seen three times each (an eager
+// first step, a capture, a replay), so the replays must give the eager losses and end at the same
+// parameters and optimiser step count.
+void check_graphed_steps(const c10::Device& device, Report& report) {
+  T5Config shape;
+  shape.vocab_size = 512;
+  shape.d_model = 64;
+  shape.d_kv = 16;
+  shape.d_ff = 128;
+  shape.num_layers = 2;
+  shape.num_decoder_layers = 2;
+  shape.num_heads = 4;
+  shape.dropout_rate = 0.0;
+  struct Input {
+    std::string task;
+    BatchTensors t;
+  };
+  std::vector<Input> inputs;
+  const at::Generator gen = at::detail::createCPUGenerator(11);
+  for (int64_t source : {32, 64}) {
+    for (const char* task : {"a", "b"}) {
+      BatchTensors t;
+      t.input_ids = at::randint(2, shape.vocab_size, {8, source}, gen, at::kLong);
+      t.attention_mask = at::ones({8, source}, at::kLong);
+      t.attention_mask.slice(1, source - 5).slice(0, 0, 4).fill_(0);  // padded rows too
+      t.labels = at::randint(2, shape.vocab_size, {8, 8}, gen, at::kLong);
+      t.labels.slice(1, 6).slice(0, 4).fill_(-100);
+      t.input_ids = t.input_ids.to(device);
+      t.attention_mask = t.attention_mask.to(device);
+      t.labels = t.labels.to(device);
+      inputs.push_back({task, t});
+    }
+  }
+  for (PeftVariant variant : {PeftVariant::kFullFinetune, PeftVariant::kAdaptersSharedNorms,
+                              PeftVariant::kHyperformer, PeftVariant::kHyperformerPP}) {
+    PeftConfig peft;
+    peft.variant = variant;
+    peft.tasks = {"a", "b"};
+    peft.reduction_factor = 8;
+    peft.task_embedding_dim = 16;
+    peft.projector_hidden_dim = 32;
+    peft.projected_task_dim = 16;
+    auto make = [&] {
+      T5Model backbone(shape);
+      backbone->init_weights(5);
+      auto m = std::make_unique<PeftModel>(backbone, peft, 5);
+      m->to(device);
+      m->train();
+      return m;
+    };
+    struct Side {
+      std::unique_ptr<PeftModel> model;
+      std::unique_ptr<AdamW> optimizer;
+      at::Tensor lr;
+    };
+    auto side = [&] {
+      Side s{make(), nullptr, at::full({}, 1e-3, at::TensorOptions().device(device))};
+      s.optimizer = std::make_unique<AdamW>(s.model->named_trainable_parameters(), AdamW::Options{});
+      return s;
+    };
+    auto step_of = [](Side& s) {
+      return [&s](const std::string& task, const BatchTensors& t) {
+        s.optimizer->zero_grad();
+        const at::Tensor loss =
+            s.model->forward(task, t.input_ids, t.attention_mask, t.labels).loss;
+        loss.backward();
+        const at::Tensor norm = s.optimizer->clip_grad_norm(1.0);
+        s.optimizer->step(s.lr);
+        s.model->invalidate_generated();
+        return at::stack({loss.detach(), norm.to(loss.device())});
+      };
+    };
+    Side eager = side(), graphed = side();
+    GraphedSteps graphs(step_of(graphed), 64);
+    const auto eager_step = step_of(eager);
+    double worst = 0;
+    int replays = 0;
+    for (std::size_t i = 0; i < 3 * inputs.size(); ++i) {
+      const Input& in = inputs[i % inputs.size()];
+      const at::Tensor expected = eager_step(in.task, in.t);
+      const GraphedSteps::Result r = graphs.run(in.task, in.t);
+      if (r.replayed) {
+        graphed.optimizer->count_replayed_step();
+        ++replays;
+      }
+      worst = std::max(worst, max_abs(r.output, expected) / expected[0].abs().item<double>());
+    }
+    const auto ep = eager.model->named_trainable_parameters();
+    const auto gp = graphed.model->named_trainable_parameters();
+    double param_diff = 0;
+    for (std::size_t i = 0; i < ep.size(); ++i) {
+      param_diff = std::max(param_diff, max_abs(ep[i].second, gp[i].second));
+    }
+    const bool counted = graphed.optimizer->steps_taken() == eager.optimizer->steps_taken();
+    report.check(worst < 1e-5 && param_diff < 1e-5 && replays == 8 &&
+                     graphs.graph_count() == inputs.size() && counted,
+                 "cuda graph steps " + std::string(to_string(variant)),
+                 std::to_string(replays) + " replays in " + std::to_string(graphs.graph_count()) +
+                     " graphs; loss and norm max rel diff " + fmt(worst) +
+                     ", parameters max |diff| " + fmt(param_diff) + " (limits 1e-5)" +
+                     (counted ? "" : "; optimiser step counts differ"));
+  }
+}
+
 void check_tokenizer(const fs::path& reference, Report& report) {
   const nlohmann::json ref = read_json(reference);
   const auto tokenizer = SentencePieceTokenizer::load_t5();
@@ -202,6 +310,7 @@ int run_selftest(const SelfTestOptions& o) {
   for (const fs::path& folder : folders) check_reference(folder, device, report);
   if (device.is_cuda() && !folders.empty()) check_backward_parity(folders.front(), device, report);
   if (!folders.empty()) check_training(folders.front(), device, report);
+  if (device.is_cuda() && GraphedSteps::available()) check_graphed_steps(device, report);
   if (fs::exists(fixtures / "tokenizer" / "t5_reference.json")) {
     check_tokenizer(fixtures / "tokenizer" / "t5_reference.json", report);
   }
@@ -217,7 +326,8 @@ void add_selftest_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "selftest",
       "Check this build against transformers' outputs: T5 logits, loss, greedy decoding, the "
-      "tokenizer; on CUDA also CPU-vs-GPU gradients and bf16 autocast training");
+      "tokenizer; on CUDA also CPU-vs-GPU gradients, bf16 autocast training and CUDA-graph "
+      "training steps against eager ones");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--fixtures", o->fixtures,
                   "tests/fixtures folder (default: the installed copy, else the source tree's)");

@@ -10,8 +10,8 @@ namespace hwb {
 // (which also turns target padding into the -100 its loss ignores). Padding id is 0, T5's pad.
 struct Batch {
   std::int64_t size = 0;                     // examples
-  std::int64_t source_length = 0;            // the longest source in the batch
-  std::int64_t target_length = 0;            // the longest target in the batch
+  std::int64_t source_length = 0;            // the longest source (rounded up to a bucket)
+  std::int64_t target_length = 0;            // the longest target (rounded up to a bucket)
   std::vector<std::int64_t> source_ids;      // [size, source_length], 0-padded
   std::vector<std::int64_t> source_mask;     // [size, source_length], 1 for ids, 0 for padding
   std::vector<std::int64_t> target_ids;      // [size, target_length], 0-padded, each ends in EOS

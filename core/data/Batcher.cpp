@@ -6,7 +6,25 @@
 
 namespace hwb {
 
-Batch Batcher::make(const TaskDataset& data, std::span<const std::size_t> rows) {
+namespace {
+
+std::int64_t round_up(std::int64_t n, std::int64_t multiple) {
+  return multiple > 1 ? (n + multiple - 1) / multiple * multiple : n;
+}
+
+}  // namespace
+
+std::int64_t LengthBuckets::source(std::int64_t longest) const {
+  const std::int64_t rounded = round_up(longest, source_multiple);
+  return source_cap > 0 ? std::max(longest, std::min(rounded, source_cap)) : rounded;
+}
+
+std::int64_t LengthBuckets::target(std::int64_t longest) const {
+  return round_up(longest, target_multiple);
+}
+
+Batch Batcher::make(const TaskDataset& data, std::span<const std::size_t> rows,
+                    const LengthBuckets& buckets) {
   Batch batch;
   batch.size = static_cast<std::int64_t>(rows.size());
   for (std::size_t row : rows) {
@@ -19,6 +37,8 @@ Batch Batcher::make(const TaskDataset& data, std::span<const std::size_t> rows) 
     batch.target_length =
         std::max(batch.target_length, static_cast<std::int64_t>(data.target_ids(row).size()));
   }
+  batch.source_length = buckets.source(batch.source_length);
+  batch.target_length = buckets.target(batch.target_length);
   const auto source_width = static_cast<std::size_t>(batch.source_length);
   const auto target_width = static_cast<std::size_t>(batch.target_length);
   batch.source_ids.assign(rows.size() * source_width, 0);

@@ -30,6 +30,9 @@ class AdamW {
   // CUDA graph and replayed (each replay counts a step on the device; steps_taken() counts calls).
   // The first call must not be inside a capture (it creates the device step counter).
   void step(const at::Tensor& lr);
+  // A replay of a captured step(const at::Tensor&) counted its step on the device only: this counts
+  // it on the host too, so steps_taken() (which checkpoints store) stays right.
+  void count_replayed_step() { ++steps_; }
   void zero_grad();
   int64_t steps_taken() const { return steps_; }
 

@@ -2,6 +2,9 @@
 
 #include "core/util/Error.h"
 
+#include <map>
+#include <mutex>
+
 #ifdef HWB_WITH_CUDA
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -11,9 +14,29 @@
 
 namespace hwb {
 
+#ifdef HWB_WITH_CUDA
+namespace {
+
+// One capture stream per device for the whole process.
+c10::cuda::CUDAStream capture_stream() {
+  static std::mutex mutex;
+  static std::map<c10::DeviceIndex, c10::cuda::CUDAStream> streams;
+  const c10::DeviceIndex device = c10::cuda::current_device();
+  std::lock_guard lock(mutex);
+  auto it = streams.find(device);
+  if (it == streams.end()) {
+    it = streams.emplace(device, c10::cuda::getStreamFromPool(false, device)).first;
+  }
+  return it->second;
+}
+
+}  // namespace
+#endif
+
 struct CudaGraphStep::Impl {
   std::function<at::Tensor()> step;
   int warmup = 3;
+  std::optional<PoolId> pool;
   bool captured = false;
   at::Tensor output;
 #ifdef HWB_WITH_CUDA
@@ -21,12 +44,22 @@ struct CudaGraphStep::Impl {
 #endif
 };
 
-CudaGraphStep::CudaGraphStep(std::function<at::Tensor()> step, int warmup)
+CudaGraphStep::PoolId CudaGraphStep::new_pool() {
+#ifdef HWB_WITH_CUDA
+  return at::cuda::graph_pool_handle();
+#else
+  throw Error("CudaGraphStep needs a LibTorch built with CUDA");
+#endif
+}
+
+CudaGraphStep::CudaGraphStep(std::function<at::Tensor()> step, int warmup,
+                             std::optional<PoolId> pool)
     : impl_(std::make_unique<Impl>()) {
   if (!available()) throw Error("CudaGraphStep needs a LibTorch built with CUDA");
-  if (warmup < 1) throw Error("CudaGraphStep: at least one warm-up step runs before capture");
+  if (warmup < 0) throw Error("CudaGraphStep: a negative number of warm-up steps");
   impl_->step = std::move(step);
   impl_->warmup = warmup;
+  impl_->pool = pool;
 }
 
 CudaGraphStep::~CudaGraphStep() = default;
@@ -49,12 +82,16 @@ at::Tensor CudaGraphStep::run() {
     // Capture cannot run on the legacy default stream; warm-up runs on the same side stream so
     // the autograd engine and the allocator have seen it.
     c10::cuda::device_synchronize();
-    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+    const c10::cuda::CUDAStream side = capture_stream();
     {
       const c10::cuda::CUDAStreamGuard guard(side);
       for (int i = 0; i < impl_->warmup; ++i) impl_->step();
       side.synchronize();
-      impl_->graph.capture_begin();
+      if (impl_->pool) {
+        impl_->graph.capture_begin(*impl_->pool);
+      } else {
+        impl_->graph.capture_begin();
+      }
       impl_->output = impl_->step();
       impl_->graph.capture_end();
     }

@@ -144,6 +144,7 @@ nlohmann::json ExperimentConfig::to_json() const {
       {"training",
        {{"device", device},
         {"bf16", bf16},
+        {"cuda_graphs", cuda_graphs},
         {"steps", steps},
         {"batch_size", batch_size},
         {"gradient_accumulation", gradient_accumulation},
@@ -225,6 +226,7 @@ ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::st
     JsonFields t(*training, "training", p);
     t.read("device", c.device);
     t.read("bf16", c.bf16);
+    t.read("cuda_graphs", c.cuda_graphs);
     t.read("steps", c.steps);
     t.read("batch_size", c.batch_size);
     t.read("gradient_accumulation", c.gradient_accumulation);

@@ -54,6 +54,9 @@ struct ExperimentConfig {
   // --- training
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   bool bf16 = true;            // autocast on CUDA; ignored on the CPU (fp32 there)
+  // On CUDA, steps replayed as CUDA graphs (one per task and padded batch shape; batches padded to
+  // multiples of 32 source / 8 target tokens). Not with gradient accumulation or several processes.
+  bool cuda_graphs = true;
   int64_t steps = 65536;
   int64_t batch_size = 32;
   int64_t gradient_accumulation = 1;  // batches per optimiser step (each from one task)

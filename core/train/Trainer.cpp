@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "core/data/Batcher.h"
@@ -23,6 +24,7 @@
 #include "core/train/Evaluator.h"
 #include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
+#include "core/train/GraphedSteps.h"
 #include "core/train/LearningRateSchedule.h"
 #include "core/train/RankShare.h"
 #include "core/train/TrainingCheckpoint.h"
@@ -101,6 +103,14 @@ struct Trainer::Impl {
   std::unique_ptr<AdamW> optimizer;
   std::unique_ptr<MultiTaskSampler> sampler;
   TrainingState state;
+  LossOptions loss_options;
+
+  // CUDA graphs: set when config.cuda_graphs applies (CUDA, one process, one batch per step).
+  static constexpr std::size_t kMaxGraphs = 64;
+  std::unique_ptr<GraphedSteps> graphs;
+  LengthBuckets buckets;     // few batch shapes, so few graphs
+  at::Tensor lr_on_device;   // the learning rate a replay reads
+  bool graph_limit_logged = false;
 
   template <typename F>
   void notify(F&& f) {
@@ -151,6 +161,9 @@ struct Trainer::Impl {
     const auto named_trainable = model->named_trainable_parameters();
     for (const auto& [name, p] : named_trainable) trainable.push_back(p);
     optimizer = std::make_unique<AdamW>(named_trainable, adam);
+    loss_options.label_smoothing = config.label_smoothing;
+    loss_options.sum_over_tokens = config.reference_compatible;
+    if (config.cuda_graphs && device.is_cuda()) prepare_graphs();
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
@@ -179,6 +192,38 @@ struct Trainer::Impl {
                       " per process, " + std::to_string(config.batch_size * world_size()) +
                       " in all");
     }
+  }
+
+  void prepare_graphs() {
+    if (group() || config.gradient_accumulation > 1) {
+      log("info", std::string("CUDA graphs are not used: ") +
+                      (group() ? "a data-parallel run all-reduces between backward and the "
+                                 "optimiser"
+                               : "gradient accumulation runs several batches per step") +
+                      "; steps run eagerly");
+      return;
+    }
+    if (!GraphedSteps::available()) return;
+    buckets = {32, config.max_source_length, 8};
+    lr_on_device = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));
+    graphs = std::make_unique<GraphedSteps>(
+        [this](const std::string& task, const BatchTensors& t) {
+          optimizer->zero_grad();
+          at::Tensor loss;
+          {
+            CudaAutocastGuard autocast(bf16);
+            loss = model->forward(task, t.input_ids, t.attention_mask, t.labels, loss_options).loss;
+          }
+          loss.backward();
+          const at::Tensor norm = optimizer->clip_grad_norm(config.max_grad_norm);
+          optimizer->step(lr_on_device);
+          model->invalidate_generated();
+          return at::stack({loss.detach().to(at::kFloat), norm.to(device).to(at::kFloat)});
+        },
+        kMaxGraphs);
+    log("info",
+        "training steps run as CUDA graphs, one per task and batch shape (batches padded to "
+        "multiples of 32 source and 8 target tokens; the first step of each shape runs eagerly)");
   }
 
   void save_checkpoint() {
@@ -264,12 +309,93 @@ struct Trainer::Impl {
     }
   }
 
+  using RecordLoss = std::function<void(std::size_t task, const at::Tensor& loss, int64_t examples)>;
+
+  // The rows of the next batch this rank trains on, and the weight of its loss.
+  struct Draw {
+    std::size_t task = 0;
+    std::vector<std::size_t> rows;
+    double loss_weight = 1.0;
+  };
+  Draw draw() {
+    const TaskBatch tb = sampler->next();
+    const LoadedTask& task = tasks[tb.task];
+    Draw d;
+    d.task = tb.task;
+    d.rows.reserve(tb.rows.size());
+    for (std::size_t r : tb.rows) d.rows.push_back(task.train.indices[r]);
+    if (group()) {
+      RankShare share = rank_share(*task.train.data, d.rows, rank(), world_size(),
+                                   loss_options.sum_over_tokens);
+      d.loss_weight = share.loss_weight;
+      d.rows = std::move(share.rows);
+    }
+    return d;
+  }
+
+  // Dropout seeded by position in the run: a resumed run draws what the original would. Each rank
+  // its own stream: the same masks on every slice would correlate the ranks.
+  void seed_dropout(int64_t step, int64_t k) const {
+    at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
+                    static_cast<uint64_t>(k) + (static_cast<uint64_t>(rank()) << 40));
+  }
+
+  // One optimiser step op by op: gradient accumulation, the data-parallel all-reduce, the CPU.
+  // Returns the gradient norm before clipping.
+  at::Tensor eager_step(int64_t step, double lr, const RecordLoss& record) {
+    optimizer->zero_grad();
+    for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
+      const Draw d = draw();
+      const LoadedTask& task = tasks[d.task];
+      const Batch batch = Batcher::make(*task.train.data, d.rows);
+      const BatchTensors t = to_tensors(batch, device);
+      seed_dropout(step, k);
+      at::Tensor loss;
+      {
+        CudaAutocastGuard autocast(bf16);
+        loss = model
+                   ->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
+                             loss_options)
+                   .loss;
+      }
+      if (group()) loss = loss * d.loss_weight;
+      (loss / static_cast<double>(config.gradient_accumulation)).backward();
+      record(d.task, loss.detach(), batch.size);
+    }
+    if (group()) {
+      group()->all_reduce_mean(trainable_gradients());
+      sampler_before_step.reset();
+    }
+    const at::Tensor grad_norm = optimizer->clip_grad_norm(config.max_grad_norm);
+    optimizer->step(lr);
+    model->invalidate_generated();
+    return grad_norm;
+  }
+
+  // One optimiser step as a CUDA graph replay (or the eager run that precedes a shape's capture).
+  at::Tensor graphed_step(int64_t step, double lr, const RecordLoss& record) {
+    const Draw d = draw();
+    const LoadedTask& task = tasks[d.task];
+    const Batch batch = Batcher::make(*task.train.data, d.rows, buckets);
+    const BatchTensors t = to_tensors(batch, device);
+    seed_dropout(step, 0);
+    lr_on_device.fill_(lr);
+    const GraphedSteps::Result r = graphs->run(task.definition.name, t);
+    if (r.replayed) optimizer->count_replayed_step();
+    if (!r.replayed && graphs->graph_count() == kMaxGraphs && !graph_limit_logged) {
+      graph_limit_logged = true;
+      log("info", "CUDA graphs: " + std::to_string(kMaxGraphs) +
+                      " task and batch shapes captured; steps of other shapes run eagerly");
+    }
+    // The replay's output is rewritten by the next replay.
+    const at::Tensor out = r.output.clone();
+    record(d.task, out[0], batch.size);
+    return out[1];
+  }
+
   RunOutcome loop_steps() {
     const int64_t start_step = state.step;
     notify([&](TrainingObserver& o) { o.on_started(0, start_step); });
-    LossOptions loss_options;
-    loss_options.label_smoothing = config.label_smoothing;
-    loss_options.sum_over_tokens = config.reference_compatible;
     const auto run_start = Clock::now();
     const double elapsed_before = state.elapsed_seconds;
     auto interval_start = Clock::now();
@@ -299,51 +425,16 @@ struct Trainer::Impl {
       const int64_t step = state.step + 1;
       const double lr =
           linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
-      optimizer->zero_grad();
-      for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
-        const TaskBatch tb = sampler->next();
-        const LoadedTask& task = tasks[tb.task];
-        std::vector<std::size_t> rows;
-        rows.reserve(tb.rows.size());
-        for (std::size_t r : tb.rows) rows.push_back(task.train.indices[r]);
-        double loss_weight = 1.0;
-        if (group()) {
-          RankShare share = rank_share(*task.train.data, rows, rank(), world_size(),
-                                       loss_options.sum_over_tokens);
-          loss_weight = share.loss_weight;
-          rows = std::move(share.rows);
-        }
-        const Batch batch = Batcher::make(*task.train.data, rows);
-        const BatchTensors t = to_tensors(batch, device);
-        // Dropout seeded by position in the run: a resumed run draws what the original would.
-        // Each rank its own stream: the same masks on every slice would correlate the ranks.
-        at::manual_seed(config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
-                        static_cast<uint64_t>(k) + (static_cast<uint64_t>(rank()) << 40));
-        at::Tensor loss;
-        {
-          CudaAutocastGuard autocast(bf16);
-          loss = model
-                     ->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
-                               loss_options)
-                     .loss;
-        }
-        if (group()) loss = loss * loss_weight;
-        (loss / static_cast<double>(config.gradient_accumulation)).backward();
-        const at::Tensor detached = loss.detach();
+      auto record = [&](std::size_t task_index, const at::Tensor& detached, int64_t examples) {
         interval_loss += detached;
-        auto& [sum, count] = task_loss[tb.task];
+        auto& [sum, count] = task_loss[task_index];
         sum = sum.defined() ? sum + detached : detached;
         ++count;
         ++interval_batches;
-        interval_examples += batch.size;
-      }
-      if (group()) {
-        group()->all_reduce_mean(trainable_gradients());
-        sampler_before_step.reset();
-      }
-      const at::Tensor grad_norm = optimizer->clip_grad_norm(config.max_grad_norm);
-      optimizer->step(lr);
-      model->invalidate_generated();
+        interval_examples += examples;
+      };
+      const at::Tensor grad_norm =
+          graphs ? graphed_step(step, lr, record) : eager_step(step, lr, record);
       state.step = step;
 
       if (step % config.log_every == 0 || step == config.steps) {

@@ -12,7 +12,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 GLUE = ["cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte"]
 
 TRAINING = {
-    "batch_size": 32, "bf16": True, "device": "cuda", "early_stopping_patience": 0,
+    "batch_size": 32, "bf16": True, "cuda_graphs": True, "device": "cuda",
+    "early_stopping_patience": 0,
     "eval_batch_size": 64, "eval_every": 1000, "gradient_accumulation": 1,
     "label_smoothing": 0.1, "learning_rate": 3e-4, "log_every": 10, "max_grad_norm": 1.0,
     "seed": 42, "steps": 65536, "temperature": 10.0, "warmup_steps": 500, "weight_decay": 0.0,

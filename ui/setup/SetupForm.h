@@ -121,6 +121,7 @@ class SetupForm : public QWidget {
   QLabel* parameters_;
   QComboBox* device_;
   QCheckBox* bf16_;
+  QCheckBox* cuda_graphs_;
   QSpinBox* steps_;
   QSpinBox* batch_size_;
   QSpinBox* gradient_accumulation_;
