@@ -255,10 +255,7 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
       const Input& in = inputs[i % inputs.size()];
       const at::Tensor expected = eager_step(in.task, in.t);
       const GraphedSteps::Result r = graphs.run(in.task, in.t);
-      if (r.replayed) {
-        graphed.optimizer->count_replayed_step();
-        ++replays;
-      }
+      replays += r.replayed ? 1 : 0;
       worst = std::max(worst, max_abs(r.output, expected) / expected[0].abs().item<double>());
     }
     const auto ep = eager.model->named_trainable_parameters();

@@ -80,6 +80,11 @@ void AdamW::step(const at::Tensor& lr) {
   }
 }
 
+int64_t AdamW::steps_taken() const {
+  if (!device_steps_.defined()) return steps_;
+  return std::llround(device_steps_.item<double>());
+}
+
 std::vector<std::pair<std::string, at::Tensor>> AdamW::state() const {
   std::vector<std::pair<std::string, at::Tensor>> out;
   for (const Slot& s : slots_) {

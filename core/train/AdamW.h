@@ -27,14 +27,13 @@ class AdamW {
   void step(double lr);
   // The same update with the learning rate as a 0-dim tensor on the parameters' device and the
   // step count kept on the device: no value comes from the host, so the call can be captured in a
-  // CUDA graph and replayed (each replay counts a step on the device; steps_taken() counts calls).
+  // CUDA graph and replayed (each replay counts a step on the device, a capture none).
   // The first call must not be inside a capture (it creates the device step counter).
   void step(const at::Tensor& lr);
-  // A replay of a captured step(const at::Tensor&) counted its step on the device only: this counts
-  // it on the host too, so steps_taken() (which checkpoints store) stays right.
-  void count_replayed_step() { ++steps_; }
   void zero_grad();
-  int64_t steps_taken() const { return steps_; }
+  // Steps taken, for checkpoints: the device's count once step(const at::Tensor&) has run (a
+  // synchronisation then), since only the device sees graph replays.
+  int64_t steps_taken() const;
 
   // Scales all gradients so their joint L2 norm is at most max_norm; returns the norm before
   // scaling as a 0-dim tensor (no host synchronisation).

@@ -381,7 +381,6 @@ struct Trainer::Impl {
     seed_dropout(step, 0);
     lr_on_device.fill_(lr);
     const GraphedSteps::Result r = graphs->run(task.definition.name, t);
-    if (r.replayed) optimizer->count_replayed_step();
     if (!r.replayed && graphs->graph_count() == kMaxGraphs && !graph_limit_logged) {
       graph_limit_logged = true;
       log("info", "CUDA graphs: " + std::to_string(kMaxGraphs) +
