@@ -41,6 +41,7 @@
 #endif
 
 #include "core/model/Autocast.h"
+#include "core/model/FrozenWeights.h"
 #include "core/model/Generation.h"
 #include "core/model/T5Model.h"
 #include "core/peft/PeftConfig.h"
@@ -303,6 +304,8 @@ bool run_one(const std::string& impl, const std::string& model_name, const std::
   backbone->init_weights(1234);
   hwb::PeftModel model(backbone, pc, 1234);
   model.to(at::kCUDA);
+  // As the Trainer does for bf16 on CUDA: frozen matrices stored in bf16.
+  hwb::store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
   model.train();
   const auto trainable = model.named_trainable_parameters();
   for (const auto& [name, p] : trainable) r.trainable += p.numel();

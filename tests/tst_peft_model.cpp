@@ -1,10 +1,12 @@
 // PeftModel on a small T5: freezing, what one optimiser step changes, the starting point of the
 // hypernetwork variants, when weights are generated and cached, and adding a task later.
 #include <ATen/ATen.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/optim/adamw.h>
 
 #include <map>
 
+#include "core/model/FrozenWeights.h"
 #include "core/peft/ParameterReport.h"
 #include "core/peft/PeftModel.h"
 #include "tests/PeftTestUtil.h"
@@ -345,6 +347,34 @@ class TestPeftModel : public QObject {
     const auto [other, other_grads] = loss_and_gradients(
         b.input_ids.roll(1, 1), b.attention_mask, b.labels);
     QVERIFY(std::abs(plain - other) > 1e-3 * plain);
+  }
+
+  void frozen_matrices_stored_in_bf16_data() { add_variant_rows(hwb::test::all_variants()); }
+
+  // For CUDA bf16 training the Trainer stores the frozen backbone matrices in bf16: exactly the
+  // frozen linear weights change dtype; trainable ones, embeddings and everything PEFT stay fp32.
+  void frozen_matrices_stored_in_bf16() {
+    QFETCH(PeftVariant, variant);
+    PeftModel model(small_t5(), small_peft_config(variant), 3);
+    int64_t expected = 0;
+    std::map<std::string, bool> frozen_matrix;
+    for (const auto& item : model.backbone()->named_modules()) {
+      auto* linear = item.value()->as<torch::nn::LinearImpl>();
+      if (linear == nullptr) continue;
+      const bool frozen = !linear->weight.requires_grad();
+      frozen_matrix[item.key() + ".weight"] = frozen;
+      if (frozen) expected += linear->weight.numel() * 2;
+    }
+    QVERIFY(!frozen_matrix.empty());
+    const int64_t saved = hwb::store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
+    QCOMPARE(saved, expected);
+    QCOMPARE(saved > 0, variant != PeftVariant::kFullFinetune);
+    for (const auto& [name, p] : model.named_parameters()) {
+      const auto it = frozen_matrix.find(name);
+      const bool converted = it != frozen_matrix.end() && it->second;
+      QVERIFY2(p.scalar_type() == (converted ? at::kBFloat16 : at::kFloat), name.c_str());
+    }
+    QCOMPARE(hwb::store_frozen_linear_weights(*model.backbone(), at::kBFloat16), int64_t{0});
   }
 
   void seeds_make_the_same_model() {

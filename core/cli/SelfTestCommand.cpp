@@ -13,6 +13,7 @@
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/Autocast.h"
 #include "core/model/DeviceSpec.h"
+#include "core/model/FrozenWeights.h"
 #include "core/model/Generation.h"
 #include "core/model/T5Checkpoint.h"
 #include "core/peft/PeftModel.h"
@@ -275,6 +276,52 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
   }
 }
 
+// Frozen backbone matrices stored in bf16 (what the Trainer does for bf16 on CUDA) against fp32
+// ones under bf16 autocast: the same loss and the same trainable gradients, with less memory.
+void check_frozen_bf16(const fs::path& folder, const c10::Device& device, Report& report) {
+  const nlohmann::json ref = read_json(folder / "reference.json");
+  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
+  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
+  const at::Tensor labels = ids_tensor(ref["labels"], device);
+  PeftConfig peft;
+  peft.variant = PeftVariant::kHyperformerPP;
+  peft.tasks = {"a"};
+  peft.reduction_factor = 4;
+  auto run = [&](bool store_bf16, int64_t& saved) {
+    T5Model backbone = load_t5(folder);
+    PeftModel model(backbone, peft, 9);
+    model.to(device);
+    model.eval();  // no dropout: the two runs must see the same function
+    saved = store_bf16 ? store_frozen_linear_weights(*model.backbone(), at::kBFloat16) : 0;
+    at::Tensor loss;
+    {
+      CudaAutocastGuard autocast(true);
+      loss = model.forward("a", ids, mask, labels).loss;
+    }
+    loss.backward();
+    std::vector<at::Tensor> grads;
+    for (const auto& [name, p] : model.named_trainable_parameters()) {
+      if (p.grad().defined()) grads.push_back(p.grad().to(at::kCPU).to(at::kDouble));
+    }
+    return std::pair{loss.item<double>(), grads};
+  };
+  int64_t none = 0, saved = 0;
+  const auto [loss32, grads32] = run(false, none);
+  const auto [loss16, grads16] = run(true, saved);
+  double worst = 0;
+  for (std::size_t i = 0; i < grads32.size() && i < grads16.size(); ++i) {
+    const double scale = grads32[i].abs().max().item<double>() + 1e-12;
+    worst = std::max(worst, (grads32[i] - grads16[i]).abs().max().item<double>() / scale);
+  }
+  const double loss_diff = std::abs(loss32 - loss16) / std::abs(loss32);
+  report.check(saved > 0 && grads32.size() == grads16.size() && !grads32.empty() &&
+                   loss_diff < 1e-5 && worst < 1e-3,
+               folder.filename().string() + " frozen matrices in bf16",
+               "loss rel diff " + fmt(loss_diff) + ", gradients max rel diff " + fmt(worst) +
+                   " (limits 1e-5, 1e-3) against fp32 weights under autocast; " +
+                   std::to_string(saved >> 10) + " KiB saved");
+}
+
 void check_tokenizer(const fs::path& reference, Report& report) {
   const nlohmann::json ref = read_json(reference);
   const auto tokenizer = SentencePieceTokenizer::load_t5();
@@ -308,6 +355,7 @@ int run_selftest(const SelfTestOptions& o) {
   if (device.is_cuda() && !folders.empty()) check_backward_parity(folders.front(), device, report);
   if (!folders.empty()) check_training(folders.front(), device, report);
   if (device.is_cuda() && GraphedSteps::available()) check_graphed_steps(device, report);
+  if (device.is_cuda() && !folders.empty()) check_frozen_bf16(folders.front(), device, report);
   if (fs::exists(fixtures / "tokenizer" / "t5_reference.json")) {
     check_tokenizer(fixtures / "tokenizer" / "t5_reference.json", report);
   }
