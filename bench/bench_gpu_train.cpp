@@ -392,20 +392,39 @@ bool run_one(const std::string& impl, const std::string& model_name, const std::
     ok = false;
   }
 
-  if (o.eval && !graph) {
+  if (o.eval) {
     model.eval();
     hwb::GenerateOptions g;
     g.max_new_tokens = o.target_len;
     g.stop_at_eos = false;  // fixed-length decoding: random weights may emit EOS at any step
+    // ours_graph: the decoding captured once and replayed, as the Trainer's evaluation does
+    // (adapters generated inside the graph for every batch).
+    auto generate = [&](const BatchSet& b) {
+      if (graph) model.invalidate_generated();
+      at::Tensor ids;
+      {
+        hwb::CudaAutocastGuard autocast(true);
+        ids = model.generate("bench", b.input_ids, b.attention_mask, g);
+      }
+      if (graph) model.invalidate_generated();
+      return ids;
+    };
+    std::unique_ptr<hwb::CudaGraphStep> decode_graph;
+    if (graph) {
+      decode_graph = std::make_unique<hwb::CudaGraphStep>([&] { return generate(fixed); }, 1);
+    }
     std::vector<double> seconds;
     at::Tensor out;
     for (int rep = 0; rep < 4; ++rep) {
       const BatchSet& b = data[static_cast<std::size_t>(rep % 4)];
       torch::cuda::synchronize();
       const auto t0 = Clock::now();
-      {
-        hwb::CudaAutocastGuard autocast(true);
-        out = model.generate("bench", b.input_ids, b.attention_mask, g);
+      if (decode_graph) {
+        fixed.input_ids.copy_(b.input_ids);
+        fixed.attention_mask.copy_(b.attention_mask);
+        out = decode_graph->run();
+      } else {
+        out = generate(b);
       }
       torch::cuda::synchronize();
       if (rep > 0) seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());

@@ -266,6 +266,36 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
       param_diff = std::max(param_diff, max_abs(ep[i].second, gp[i].second));
     }
     const bool counted = graphed.optimizer->steps_taken() == eager.optimizer->steps_taken();
+    // Evaluation's decoding as graphs: fixed length, finished rows padded, against the eager
+    // decoding that leaves when every row is done (padded to the same width).
+    graphed.model->eval();
+    GenerateOptions fixed;
+    fixed.max_new_tokens = 6;
+    fixed.leave_when_done = false;
+    PeftModel& m = *graphed.model;
+    GraphedSteps decode_graphs(
+        [&m, fixed](const std::string& task, const BatchTensors& t) {
+          m.invalidate_generated();
+          const at::Tensor ids = m.generate(task, t.input_ids, t.attention_mask, fixed);
+          m.invalidate_generated();
+          return ids;
+        },
+        64);
+    int same = 0, decoded = 0, decode_replays = 0;
+    for (std::size_t i = 0; i < 3 * inputs.size(); ++i) {
+      const Input& in = inputs[i % inputs.size()];
+      const BatchTensors t{in.t.input_ids, in.t.attention_mask, at::Tensor()};
+      const GraphedSteps::Result r = decode_graphs.run(in.task, t);
+      decode_replays += r.replayed ? 1 : 0;
+      const at::Tensor got = r.output.to(at::kCPU);
+      GenerateOptions early;
+      early.max_new_tokens = 6;
+      const at::Tensor want = m.generate(in.task, in.t.input_ids, in.t.attention_mask, early)
+                                  .to(at::kCPU);
+      ++decoded;
+      same += at::equal(got, at::constant_pad_nd(want, {0, got.size(1) - want.size(1)}, 0));
+    }
+    graphed.model->train();
     report.check(worst < 1e-5 && param_diff < 1e-5 && replays == 8 &&
                      graphs.graph_count() == inputs.size() && counted,
                  "cuda graph steps " + std::string(to_string(variant)),
@@ -273,6 +303,11 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
                      " graphs; loss and norm max rel diff " + fmt(worst) +
                      ", parameters max |diff| " + fmt(param_diff) + " (limits 1e-5)" +
                      (counted ? "" : "; optimiser step counts differ"));
+    report.check(same == decoded && decode_replays == 8,
+                 "cuda graph decoding " + std::string(to_string(variant)),
+                 std::to_string(same) + "/" + std::to_string(decoded) +
+                     " batches decoded as eagerly, " + std::to_string(decode_replays) +
+                     " of them replays");
   }
 }
 

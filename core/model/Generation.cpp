@@ -29,7 +29,7 @@ at::Tensor greedy_generate(T5Model& model, const at::Tensor& input_ids,
     sequences = at::cat({sequences, next.unsqueeze(1)}, 1);
     finished = finished.logical_or(next == config.eos_token_id);
     // One host sync per step; generation stops as soon as every sequence is done.
-    if (finished.all().item<bool>()) break;
+    if (options.leave_when_done && finished.all().item<bool>()) break;
   }
   return sequences;
 }

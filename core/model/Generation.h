@@ -14,6 +14,10 @@ struct GenerateOptions {
   // False: always generate max_new_tokens (EOS is not special); for timing fixed-length decoding,
   // and it drops the per-step host synchronisation.
   bool stop_at_eos = true;
+  // With stop_at_eos: leave as soon as every sequence has finished (a host synchronisation per
+  // step). False always runs max_new_tokens steps, finished sequences continuing with pad: the
+  // same decoded text, with no synchronisation and fixed shapes (a CUDA graph can replay it).
+  bool leave_when_done = true;
 };
 
 // Greedy decoding as transformers' generate(do_sample=False, num_beams=1) does it: output

@@ -7,6 +7,7 @@
 #include "core/model/Autocast.h"
 #include "core/peft/PeftModel.h"
 #include "core/train/BatchTensors.h"
+#include "core/train/GraphedSteps.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -40,10 +41,14 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
     gen.max_new_tokens = task.definition.max_target_length;
     for (const auto& batch_rows : Batcher::evaluation_batches(
              data, rows.indices, static_cast<std::size_t>(options.batch_size))) {
-      const Batch batch = Batcher::make(data, batch_rows);
-      const BatchTensors t = to_tensors(batch, device);
+      GraphedSteps* graphs = options.generation_graphs;
+      const Batch batch = Batcher::make(data, batch_rows, graphs ? options.buckets : LengthBuckets{});
+      BatchTensors t = to_tensors(batch, device);
       at::Tensor generated;
-      {
+      if (graphs) {
+        t.labels = at::Tensor();
+        generated = graphs->run(eval.task, t).output.to(at::kCPU);
+      } else {
         CudaAutocastGuard autocast(options.bf16 && device.is_cuda());
         generated = model.generate(eval.task, t.input_ids, t.attention_mask, gen).to(at::kCPU);
       }

@@ -4,11 +4,13 @@
 
 #include <vector>
 
+#include "core/data/Batcher.h"
 #include "core/data/TaskLoader.h"
 #include "core/train/TrainingObserver.h"
 
 namespace hwb {
 
+class GraphedSteps;
 class PeftModel;
 class Tokenizer;
 
@@ -16,6 +18,11 @@ struct EvaluationOptions {
   int64_t batch_size = 64;
   bool reference_average = false;  // the reference code's plain mean of metric values
   bool bf16 = false;               // CUDA autocast
+  // CUDA: each batch's greedy decoding replayed as a graph, one per task and padded batch shape.
+  // Its step generates the task's max_target_length tokens without leaving early (the same text);
+  // batches are padded by `buckets`, and carry no labels.
+  GraphedSteps* generation_graphs = nullptr;
+  LengthBuckets buckets;
 };
 
 // Greedy generation on one split of every task (batches sorted by length), decoded and scored

@@ -42,14 +42,16 @@ std::size_t GraphedSteps::graph_count() const {
 }
 
 GraphedSteps::Result GraphedSteps::run(const std::string& task, const BatchTensors& batch) {
-  const ShapeKey key{task, batch.input_ids.size(0), batch.input_ids.size(1), batch.labels.size(1)};
+  const ShapeKey key{task, batch.input_ids.size(0), batch.input_ids.size(1),
+                     batch.labels.defined() ? batch.labels.size(1) : -1};
   auto it = impl_->graphs.find(key);
   if (it == impl_->graphs.end()) {
     const bool room = impl_->graphs.size() < impl_->max_graphs;
     if (!room || impl_->seen[key]++ == 0) return {impl_->step(task, batch), false};
     if (!impl_->pool) impl_->pool = CudaGraphStep::new_pool();
     Captured c;
-    c.inputs = {batch.input_ids.clone(), batch.attention_mask.clone(), batch.labels.clone()};
+    c.inputs = {batch.input_ids.clone(), batch.attention_mask.clone(),
+                batch.labels.defined() ? batch.labels.clone() : at::Tensor()};
     it = impl_->graphs.emplace(key, std::move(c)).first;
     BatchTensors* inputs = &it->second.inputs;
     it->second.graph = std::make_unique<CudaGraphStep>(
@@ -58,7 +60,7 @@ GraphedSteps::Result GraphedSteps::run(const std::string& task, const BatchTenso
   } else {
     it->second.inputs.input_ids.copy_(batch.input_ids, /*non_blocking=*/true);
     it->second.inputs.attention_mask.copy_(batch.attention_mask, /*non_blocking=*/true);
-    it->second.inputs.labels.copy_(batch.labels, /*non_blocking=*/true);
+    if (batch.labels.defined()) it->second.inputs.labels.copy_(batch.labels, /*non_blocking=*/true);
   }
   return {it->second.graph->run(), true};
 }

@@ -21,7 +21,8 @@ namespace hwb {
 //
 // `step(task, inputs)` must be one whole step with no host synchronisation and nothing decided on
 // the host that changes between steps (the learning rate a device tensor the caller refills). It
-// returns a small tensor of what the step reports (e.g. loss and gradient norm).
+// returns a tensor of what the step reports (loss and gradient norm; or, for evaluation, the
+// generated ids of a fixed-length greedy decoding, with inputs that carry no labels).
 class GraphedSteps {
  public:
   using Step = std::function<at::Tensor(const std::string& task, const BatchTensors& inputs)>;

@@ -17,6 +17,7 @@
 #include "core/model/Autocast.h"
 #include "core/model/DeviceSpec.h"
 #include "core/model/FrozenWeights.h"
+#include "core/model/Generation.h"
 #include "core/peft/AdapterCheckpoint.h"
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
@@ -109,6 +110,7 @@ struct Trainer::Impl {
   // CUDA graphs: set when config.cuda_graphs applies (CUDA, one process, one batch per step).
   static constexpr std::size_t kMaxGraphs = 64;
   std::unique_ptr<GraphedSteps> graphs;
+  std::unique_ptr<GraphedSteps> generation_graphs;  // evaluation's greedy decoding
   LengthBuckets buckets;     // few batch shapes, so few graphs
   at::Tensor lr_on_device;   // the learning rate a replay reads
   bool graph_limit_logged = false;
@@ -171,7 +173,11 @@ struct Trainer::Impl {
     optimizer = std::make_unique<AdamW>(named_trainable, adam);
     loss_options.label_smoothing = config.label_smoothing;
     loss_options.sum_over_tokens = config.reference_compatible;
-    if (config.cuda_graphs && device.is_cuda()) prepare_graphs();
+    if (config.cuda_graphs && device.is_cuda() && GraphedSteps::available()) {
+      buckets = {32, config.max_source_length, 8};
+      prepare_graphs();
+      prepare_generation_graphs();
+    }
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
@@ -204,15 +210,13 @@ struct Trainer::Impl {
 
   void prepare_graphs() {
     if (group() || config.gradient_accumulation > 1) {
-      log("info", std::string("CUDA graphs are not used: ") +
+      log("info", std::string("CUDA graphs are not used for training steps: ") +
                       (group() ? "a data-parallel run all-reduces between backward and the "
                                  "optimiser"
                                : "gradient accumulation runs several batches per step") +
-                      "; steps run eagerly");
+                      "; steps run eagerly (evaluation still replays its decoding as graphs)");
       return;
     }
-    if (!GraphedSteps::available()) return;
-    buckets = {32, config.max_source_length, 8};
     lr_on_device = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));
     graphs = std::make_unique<GraphedSteps>(
         [this](const std::string& task, const BatchTensors& t) {
@@ -230,8 +234,30 @@ struct Trainer::Impl {
         },
         kMaxGraphs);
     log("info",
-        "training steps run as CUDA graphs, one per task and batch shape (batches padded to "
-        "multiples of 32 source and 8 target tokens; the first step of each shape runs eagerly)");
+        "training steps and evaluation's decoding run as CUDA graphs, one per task and batch "
+        "shape (batches padded to multiples of 32 source and 8 target tokens; the first step of "
+        "each shape runs eagerly)");
+  }
+
+  void prepare_generation_graphs() {
+    std::map<std::string, int64_t> new_tokens;
+    for (const LoadedTask& t : tasks) new_tokens[t.definition.name] = t.definition.max_target_length;
+    generation_graphs = std::make_unique<GraphedSteps>(
+        [this, new_tokens](const std::string& task, const BatchTensors& t) {
+          GenerateOptions gen;
+          gen.max_new_tokens = new_tokens.at(task);
+          gen.leave_when_done = false;
+          // Adapters generated inside the graph, and no cache entry left pointing into it.
+          model->invalidate_generated();
+          at::Tensor ids;
+          {
+            CudaAutocastGuard autocast(bf16);
+            ids = model->generate(task, t.input_ids, t.attention_mask, gen);
+          }
+          model->invalidate_generated();
+          return ids;
+        },
+        kMaxGraphs);
   }
 
   void save_checkpoint() {
@@ -262,6 +288,8 @@ struct Trainer::Impl {
     options.batch_size = config.eval_batch_size;
     options.reference_average = config.reference_compatible;
     options.bf16 = bf16;
+    options.generation_graphs = generation_graphs.get();
+    options.buckets = buckets;
     EvaluationResult result = evaluate(*model, tasks, "validation", *tokenizer, device, options);
     result.step = state.step;
     const bool best = result.average > state.best_score;
