@@ -336,16 +336,14 @@ class TestPeftModel : public QObject {
       if (!plain_grads[i].defined()) continue;
       const double scale = plain_grads[i].abs().max().item<double>() + 1e-12;
       const double diff = (plain_grads[i] - padded_grads[i]).abs().max().item<double>();
-      QVERIFY2(diff <= 1e-4 * scale, qPrintable(QString("gradient %1: max |diff| %2 of %3")
-                                                    .arg(i)
-                                                    .arg(diff)
-                                                    .arg(scale)));
+      QVERIFY2(diff <= 1e-4 * scale,
+               qPrintable(QString("gradient %1: max |diff| %2 of %3").arg(i).arg(diff).arg(scale)));
       ++compared;
     }
     QVERIFY(compared > 0);
     // Against a different batch the same measure does move: the check can fail.
-    const auto [other, other_grads] = loss_and_gradients(
-        b.input_ids.roll(1, 1), b.attention_mask, b.labels);
+    const auto [other, other_grads] =
+        loss_and_gradients(b.input_ids.roll(1, 1), b.attention_mask, b.labels);
     QVERIFY(std::abs(plain - other) > 1e-3 * plain);
   }
 

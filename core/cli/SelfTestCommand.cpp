@@ -232,7 +232,8 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
     };
     auto side = [&] {
       Side s{make(), nullptr, at::full({}, 1e-3, at::TensorOptions().device(device))};
-      s.optimizer = std::make_unique<AdamW>(s.model->named_trainable_parameters(), AdamW::Options{});
+      s.optimizer =
+          std::make_unique<AdamW>(s.model->named_trainable_parameters(), AdamW::Options{});
       return s;
     };
     auto step_of = [](Side& s) {
@@ -290,8 +291,8 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
       const at::Tensor got = r.output.to(at::kCPU);
       GenerateOptions early;
       early.max_new_tokens = 6;
-      const at::Tensor want = m.generate(in.task, in.t.input_ids, in.t.attention_mask, early)
-                                  .to(at::kCPU);
+      const at::Tensor want =
+          m.generate(in.task, in.t.input_ids, in.t.attention_mask, early).to(at::kCPU);
       ++decoded;
       same += at::equal(got, at::constant_pad_nd(want, {0, got.size(1) - want.size(1)}, 0));
     }

@@ -42,7 +42,8 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
     for (const auto& batch_rows : Batcher::evaluation_batches(
              data, rows.indices, static_cast<std::size_t>(options.batch_size))) {
       GraphedSteps* graphs = options.generation_graphs;
-      const Batch batch = Batcher::make(data, batch_rows, graphs ? options.buckets : LengthBuckets{});
+      const Batch batch =
+          Batcher::make(data, batch_rows, graphs ? options.buckets : LengthBuckets{});
       BatchTensors t = to_tensors(batch, device);
       at::Tensor generated;
       if (graphs) {

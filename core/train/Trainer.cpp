@@ -111,8 +111,8 @@ struct Trainer::Impl {
   static constexpr std::size_t kMaxGraphs = 64;
   std::unique_ptr<GraphedSteps> graphs;
   std::unique_ptr<GraphedSteps> generation_graphs;  // evaluation's greedy decoding
-  LengthBuckets buckets;     // few batch shapes, so few graphs
-  at::Tensor lr_on_device;   // the learning rate a replay reads
+  LengthBuckets buckets;                            // few batch shapes, so few graphs
+  at::Tensor lr_on_device;                          // the learning rate a replay reads
   bool graph_limit_logged = false;
 
   template <typename F>
@@ -241,7 +241,8 @@ struct Trainer::Impl {
 
   void prepare_generation_graphs() {
     std::map<std::string, int64_t> new_tokens;
-    for (const LoadedTask& t : tasks) new_tokens[t.definition.name] = t.definition.max_target_length;
+    for (const LoadedTask& t : tasks)
+      new_tokens[t.definition.name] = t.definition.max_target_length;
     generation_graphs = std::make_unique<GraphedSteps>(
         [this, new_tokens](const std::string& task, const BatchTensors& t) {
           GenerateOptions gen;
@@ -345,7 +346,8 @@ struct Trainer::Impl {
     }
   }
 
-  using RecordLoss = std::function<void(std::size_t task, const at::Tensor& loss, int64_t examples)>;
+  using RecordLoss =
+      std::function<void(std::size_t task, const at::Tensor& loss, int64_t examples)>;
 
   // The rows of the next batch this rank trains on, and the weight of its loss.
   struct Draw {
@@ -361,8 +363,8 @@ struct Trainer::Impl {
     d.rows.reserve(tb.rows.size());
     for (std::size_t r : tb.rows) d.rows.push_back(task.train.indices[r]);
     if (group()) {
-      RankShare share = rank_share(*task.train.data, d.rows, rank(), world_size(),
-                                   loss_options.sum_over_tokens);
+      RankShare share =
+          rank_share(*task.train.data, d.rows, rank(), world_size(), loss_options.sum_over_tokens);
       d.loss_weight = share.loss_weight;
       d.rows = std::move(share.rows);
     }
