@@ -17,7 +17,6 @@
 #include "core/model/Autocast.h"
 #include "core/model/DeviceSpec.h"
 #include "core/model/FrozenWeights.h"
-#include "core/model/Generation.h"
 #include "core/peft/AdapterCheckpoint.h"
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
@@ -29,6 +28,7 @@
 #include "core/train/GraphedSteps.h"
 #include "core/train/LearningRateSchedule.h"
 #include "core/train/RankShare.h"
+#include "core/train/TrainerGraphs.h"
 #include "core/train/TrainingCheckpoint.h"
 #include "core/util/Error.h"
 
@@ -218,21 +218,8 @@ struct Trainer::Impl {
       return;
     }
     lr_on_device = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));
-    graphs = std::make_unique<GraphedSteps>(
-        [this](const std::string& task, const BatchTensors& t) {
-          optimizer->zero_grad();
-          at::Tensor loss;
-          {
-            CudaAutocastGuard autocast(bf16);
-            loss = model->forward(task, t.input_ids, t.attention_mask, t.labels, loss_options).loss;
-          }
-          loss.backward();
-          const at::Tensor norm = optimizer->clip_grad_norm(config.max_grad_norm);
-          optimizer->step(lr_on_device);
-          model->invalidate_generated();
-          return at::stack({loss.detach().to(at::kFloat), norm.to(device).to(at::kFloat)});
-        },
-        kMaxGraphs);
+    graphs = graphed_training_steps(*model, *optimizer, lr_on_device, loss_options,
+                                    config.max_grad_norm, bf16, kMaxGraphs);
     log("info",
         "training steps and evaluation's decoding run as CUDA graphs, one per task and batch "
         "shape (batches padded to multiples of 32 source and 8 target tokens; the first step of "
@@ -243,22 +230,7 @@ struct Trainer::Impl {
     std::map<std::string, int64_t> new_tokens;
     for (const LoadedTask& t : tasks)
       new_tokens[t.definition.name] = t.definition.max_target_length;
-    generation_graphs = std::make_unique<GraphedSteps>(
-        [this, new_tokens](const std::string& task, const BatchTensors& t) {
-          GenerateOptions gen;
-          gen.max_new_tokens = new_tokens.at(task);
-          gen.leave_when_done = false;
-          // Adapters generated inside the graph, and no cache entry left pointing into it.
-          model->invalidate_generated();
-          at::Tensor ids;
-          {
-            CudaAutocastGuard autocast(bf16);
-            ids = model->generate(task, t.input_ids, t.attention_mask, gen);
-          }
-          model->invalidate_generated();
-          return ids;
-        },
-        kMaxGraphs);
+    generation_graphs = graphed_decoding(*model, std::move(new_tokens), bf16, kMaxGraphs);
   }
 
   void save_checkpoint() {
