@@ -54,8 +54,9 @@ struct ExperimentConfig {
   // --- training
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
   bool bf16 = true;            // autocast on CUDA; ignored on the CPU (fp32 there)
-  // On CUDA, steps replayed as CUDA graphs (one per task and padded batch shape; batches padded to
-  // multiples of 32 source / 8 target tokens). Not with gradient accumulation or several processes.
+  // On CUDA, training steps and evaluation's decoding replayed as CUDA graphs (one per task and
+  // padded batch shape; batches padded to multiples of 32 source / 8 target tokens). Training
+  // steps with gradient accumulation run eagerly; runs of several processes use no graphs.
   bool cuda_graphs = true;
   int64_t steps = 65536;
   int64_t batch_size = 32;

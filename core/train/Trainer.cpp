@@ -176,7 +176,9 @@ struct Trainer::Impl {
     if (config.cuda_graphs && device.is_cuda() && GraphedSteps::available()) {
       buckets = {32, config.max_source_length, 8};
       prepare_graphs();
-      prepare_generation_graphs();
+      // Not in a data-parallel run: a capture on rank 0 would overlap NCCL's own threads'
+      // calls, and nobody has run that combination on GPUs.
+      if (!group()) prepare_generation_graphs();
     }
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
@@ -209,12 +211,16 @@ struct Trainer::Impl {
   }
 
   void prepare_graphs() {
-    if (group() || config.gradient_accumulation > 1) {
-      log("info", std::string("CUDA graphs are not used for training steps: ") +
-                      (group() ? "a data-parallel run all-reduces between backward and the "
-                                 "optimiser"
-                               : "gradient accumulation runs several batches per step") +
-                      "; steps run eagerly (evaluation still replays its decoding as graphs)");
+    if (group()) {
+      log("info",
+          "CUDA graphs are not used: a data-parallel run all-reduces between backward and the "
+          "optimiser; steps and evaluation run eagerly");
+      return;
+    }
+    if (config.gradient_accumulation > 1) {
+      log("info",
+          "CUDA graphs are not used for training steps: gradient accumulation runs several "
+          "batches per step; steps run eagerly, evaluation's decoding replays as graphs");
       return;
     }
     lr_on_device = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));

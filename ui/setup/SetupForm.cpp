@@ -276,9 +276,10 @@ QWidget* SetupForm::build_training_section() {
   form->addRow(bf16_);
   cuda_graphs_ = check("cuda_graphs", tr("CUDA graphs (one per task and padded batch shape)"));
   cuda_graphs_->setToolTip(
-      tr("On CUDA, each training step is replayed as one captured graph instead of thousands of "
-         "kernel launches. Batches are padded to multiples of 32 source and 8 target tokens. "
-         "Not used with gradient accumulation or several processes."));
+      tr("On CUDA, each training step and each evaluation batch's decoding is replayed as one "
+         "captured graph instead of thousands of kernel launches. Batches are padded to multiples "
+         "of 32 source and 8 target tokens. Training steps with gradient accumulation run "
+         "eagerly; runs of several processes use no graphs."));
   form->addRow(cuda_graphs_);
   steps_ = spin("steps", 0, INT_MAX);
   form->addRow(tr("Steps"), steps_);
