@@ -120,6 +120,14 @@ std::string make_zip(const std::vector<std::pair<std::string, std::string>>& ent
   return read_file(scratch);
 }
 
+// GLUE's RTE.zip made of the committed RTE fixture's train and dev files.
+std::string rte_fixture_zip(bool stored, const fs::path& file) {
+  const fs::path fixture = kFixtures / "glue" / "RTE";
+  return make_zip({{"RTE/train.tsv", read_file(fixture / "train.tsv")},
+                   {"RTE/dev.tsv", read_file(fixture / "dev.tsv")}},
+                  stored, file);
+}
+
 // The catalog's source for `task`, pointed at files of the given content.
 GlueSource glue_source(const std::string& task, const std::vector<std::string>& contents) {
   const FetchCatalog catalog =
@@ -573,9 +581,7 @@ class TestFetch : public QObject {
     QTemporaryDir dir;
     const fs::path root = dir.path().toStdString();
     const fs::path fixture = kFixtures / "glue" / "RTE";
-    const std::string zip = make_zip({{"RTE/train.tsv", read_file(fixture / "train.tsv")},
-                                      {"RTE/dev.tsv", read_file(fixture / "dev.tsv")}},
-                                     true, root / "made.zip");
+    const std::string zip = rte_fixture_zip(true, root / "made.zip");
     FakeHubServer server;
     server.set_file("/glue/data/RTE.zip", zip);
     server.drop_after("/glue/data/RTE.zip", 1000);
@@ -605,9 +611,7 @@ class TestFetch : public QObject {
     QTemporaryDir dir;
     const fs::path root = dir.path().toStdString();
     const fs::path fixture = kFixtures / "glue" / "RTE";
-    const std::string zip = make_zip({{"RTE/train.tsv", read_file(fixture / "train.tsv")},
-                                      {"RTE/dev.tsv", read_file(fixture / "dev.tsv")}},
-                                     false, root / "made.zip");
+    const std::string zip = rte_fixture_zip(false, root / "made.zip");
     FakeHubServer server;
     server.set_file("/glue/data/RTE.zip", zip);
     const fs::path glue = root / "glue";
