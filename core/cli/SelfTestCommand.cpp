@@ -179,14 +179,7 @@ void check_training(const fs::path& folder, const c10::Device& device, Report& r
 // first step, a capture, a replay), so the replays must give the eager losses and end at the same
 // parameters and optimiser step count.
 void check_graphed_steps(const c10::Device& device, Report& report) {
-  T5Config shape;
-  shape.vocab_size = 512;
-  shape.d_model = 64;
-  shape.d_kv = 16;
-  shape.d_ff = 128;
-  shape.num_layers = 2;
-  shape.num_decoder_layers = 2;
-  shape.num_heads = 4;
+  T5Config shape = T5Config::tiny();
   shape.dropout_rate = 0.0;
   struct Input {
     std::string task;
@@ -323,33 +316,40 @@ void check_frozen_bf16(const fs::path& folder, const c10::Device& device, Report
   peft.variant = PeftVariant::kHyperformerPP;
   peft.tasks = {"a"};
   peft.reduction_factor = 4;
-  auto run = [&](bool store_bf16, int64_t& saved) {
+  struct Outcome {
+    double loss = 0;
+    std::vector<at::Tensor> grads;
+    int64_t saved = 0;
+  };
+  auto run = [&](bool store_bf16) {
     T5Model backbone = load_t5(folder);
     PeftModel model(backbone, peft, 9);
     model.to(device);
     model.eval();  // no dropout: the two runs must see the same function
-    saved = store_bf16 ? store_frozen_linear_weights(*model.backbone(), at::kBFloat16) : 0;
+    Outcome out;
+    if (store_bf16) out.saved = store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
     at::Tensor loss;
     {
       CudaAutocastGuard autocast(true);
       loss = model.forward("a", ids, mask, labels).loss;
     }
     loss.backward();
-    std::vector<at::Tensor> grads;
     for (const auto& [name, p] : model.named_trainable_parameters()) {
-      if (p.grad().defined()) grads.push_back(p.grad().to(at::kCPU).to(at::kDouble));
+      if (p.grad().defined()) out.grads.push_back(p.grad().to(at::kCPU).to(at::kDouble));
     }
-    return std::pair{loss.item<double>(), grads};
+    out.loss = loss.item<double>();
+    return out;
   };
-  int64_t none = 0, saved = 0;
-  const auto [loss32, grads32] = run(false, none);
-  const auto [loss16, grads16] = run(true, saved);
+  const Outcome fp32 = run(false), bf16 = run(true);
+  const std::vector<at::Tensor>& grads32 = fp32.grads;
+  const std::vector<at::Tensor>& grads16 = bf16.grads;
+  const int64_t saved = bf16.saved;
   double worst = 0;
   for (std::size_t i = 0; i < grads32.size() && i < grads16.size(); ++i) {
     const double scale = grads32[i].abs().max().item<double>() + 1e-12;
     worst = std::max(worst, (grads32[i] - grads16[i]).abs().max().item<double>() / scale);
   }
-  const double loss_diff = std::abs(loss32 - loss16) / std::abs(loss32);
+  const double loss_diff = std::abs(fp32.loss - bf16.loss) / std::abs(fp32.loss);
   report.check(saved > 0 && grads32.size() == grads16.size() && !grads32.empty() &&
                    loss_diff < 1e-5 && worst < 1e-3,
                folder.filename().string() + " frozen matrices in bf16",

@@ -9,8 +9,6 @@
 
 namespace hwb {
 
-// Padded batches from a TaskDataset: training batches from the sampler's rows, evaluation
-// batches in length order so each batch pads little.
 // Rounds a batch's padded lengths up to a few fixed values, so that batches come in few shapes (a
 // CUDA graph is captured per shape). Padding changes nothing but the cost: masked source positions
 // and -100 target positions take no part in the loss.
@@ -23,6 +21,8 @@ struct LengthBuckets {
   std::int64_t target(std::int64_t longest) const;
 };
 
+// Padded batches from a TaskDataset: training batches from the sampler's rows, evaluation
+// batches in length order so each batch pads little.
 class Batcher {
  public:
   // Pads to the longest member of the batch (rounded up by `buckets`), not to the task's maximum

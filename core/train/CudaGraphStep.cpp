@@ -87,11 +87,7 @@ at::Tensor CudaGraphStep::run() {
       const c10::cuda::CUDAStreamGuard guard(side);
       for (int i = 0; i < impl_->warmup; ++i) impl_->step();
       side.synchronize();
-      if (impl_->pool) {
-        impl_->graph.capture_begin(*impl_->pool);
-      } else {
-        impl_->graph.capture_begin();
-      }
+      impl_->graph.capture_begin(impl_->pool.value_or(PoolId{0, 0}));  // {0, 0}: a pool of its own
       impl_->output = impl_->step();
       impl_->graph.capture_end();
     }

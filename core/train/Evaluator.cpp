@@ -31,6 +31,7 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
   const bool was_training = model.backbone()->is_training();
   model.eval();
   std::vector<MetricValues> all;
+  GraphedSteps* graphs = options.generation_graphs;
   for (const LoadedTask& task : tasks) {
     const TaskSplit& rows = split_of(task, split);
     if (rows.empty()) continue;
@@ -41,7 +42,6 @@ EvaluationResult evaluate(PeftModel& model, const std::vector<LoadedTask>& tasks
     gen.max_new_tokens = task.definition.max_target_length;
     for (const auto& batch_rows : Batcher::evaluation_batches(
              data, rows.indices, static_cast<std::size_t>(options.batch_size))) {
-      GraphedSteps* graphs = options.generation_graphs;
       const Batch batch =
           Batcher::make(data, batch_rows, graphs ? options.buckets : LengthBuckets{});
       BatchTensors t = to_tensors(batch, device);

@@ -1,6 +1,7 @@
 #include "core/train/GraphedSteps.h"
 
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/train/CudaGraphStep.h"
@@ -22,7 +23,7 @@ struct GraphedSteps::Impl {
   Step step;
   std::size_t max_graphs = 0;
   std::optional<CudaGraphStep::PoolId> pool;
-  std::map<ShapeKey, int> seen;
+  std::set<ShapeKey> seen;  // shapes that ran once eagerly, not captured yet
   std::map<ShapeKey, Captured> graphs;
 };
 
@@ -47,7 +48,7 @@ GraphedSteps::Result GraphedSteps::run(const std::string& task, const BatchTenso
   auto it = impl_->graphs.find(key);
   if (it == impl_->graphs.end()) {
     const bool room = impl_->graphs.size() < impl_->max_graphs;
-    if (!room || impl_->seen[key]++ == 0) return {impl_->step(task, batch), false};
+    if (!room || impl_->seen.insert(key).second) return {impl_->step(task, batch), false};
     if (!impl_->pool) impl_->pool = CudaGraphStep::new_pool();
     Captured c;
     c.inputs = {batch.input_ids.clone(), batch.attention_mask.clone(),

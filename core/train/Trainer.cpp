@@ -107,7 +107,8 @@ struct Trainer::Impl {
   TrainingState state;
   LossOptions loss_options;
 
-  // CUDA graphs: set when config.cuda_graphs applies (CUDA, one process, one batch per step).
+  // CUDA graphs (config.cuda_graphs, on CUDA, one process): decoding always, training steps when
+  // each step takes one batch.
   static constexpr std::size_t kMaxGraphs = 64;
   std::unique_ptr<GraphedSteps> graphs;
   std::unique_ptr<GraphedSteps> generation_graphs;  // evaluation's greedy decoding
@@ -173,13 +174,7 @@ struct Trainer::Impl {
     optimizer = std::make_unique<AdamW>(named_trainable, adam);
     loss_options.label_smoothing = config.label_smoothing;
     loss_options.sum_over_tokens = config.reference_compatible;
-    if (config.cuda_graphs && device.is_cuda() && GraphedSteps::available()) {
-      buckets = {32, config.max_source_length, 8};
-      prepare_graphs();
-      // Not in a data-parallel run: a capture on rank 0 would overlap NCCL's own threads'
-      // calls, and nobody has run that combination on GPUs.
-      if (!group()) prepare_generation_graphs();
-    }
+    if (config.cuda_graphs && device.is_cuda() && GraphedSteps::available()) prepare_graphs();
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
     std::vector<std::size_t> sizes;
@@ -211,12 +206,19 @@ struct Trainer::Impl {
   }
 
   void prepare_graphs() {
+    // Not in a data-parallel run: its all-reduce sits between backward and the optimiser, and a
+    // capture on rank 0 beside NCCL's own threads has never been run on GPUs.
     if (group()) {
       log("info",
-          "CUDA graphs are not used: a data-parallel run all-reduces between backward and the "
-          "optimiser; steps and evaluation run eagerly");
+          "CUDA graphs are not used in a data-parallel run; steps and evaluation run eagerly");
       return;
     }
+    buckets = {32, config.max_source_length, 8};
+    std::map<std::string, int64_t> new_tokens;
+    for (const LoadedTask& t : tasks) {
+      new_tokens[t.definition.name] = t.definition.max_target_length;
+    }
+    generation_graphs = graphed_decoding(*model, std::move(new_tokens), bf16, kMaxGraphs);
     if (config.gradient_accumulation > 1) {
       log("info",
           "CUDA graphs are not used for training steps: gradient accumulation runs several "
@@ -230,13 +232,6 @@ struct Trainer::Impl {
         "training steps and evaluation's decoding run as CUDA graphs, one per task and batch "
         "shape (batches padded to multiples of 32 source and 8 target tokens; the first step of "
         "each shape runs eagerly)");
-  }
-
-  void prepare_generation_graphs() {
-    std::map<std::string, int64_t> new_tokens;
-    for (const LoadedTask& t : tasks)
-      new_tokens[t.definition.name] = t.definition.max_target_length;
-    generation_graphs = graphed_decoding(*model, std::move(new_tokens), bf16, kMaxGraphs);
   }
 
   void save_checkpoint() {
@@ -418,6 +413,14 @@ struct Trainer::Impl {
     at::Tensor interval_loss = at::zeros({}, at::TensorOptions().device(device));
     std::map<std::size_t, std::pair<at::Tensor, int64_t>> task_loss;  // sum, batches
     int64_t interval_batches = 0;
+    auto record = [&](std::size_t task_index, const at::Tensor& detached, int64_t examples) {
+      interval_loss += detached;
+      auto& [sum, count] = task_loss[task_index];
+      sum = sum.defined() ? sum + detached : detached;
+      ++count;
+      ++interval_batches;
+      interval_examples += examples;
+    };
 
     while (state.step < config.steps) {
       // A data-parallel run agrees on a stop at its logging steps instead (below): ranks see a
@@ -440,14 +443,6 @@ struct Trainer::Impl {
       const int64_t step = state.step + 1;
       const double lr =
           linear_schedule(step, config.warmup_steps, config.steps, config.learning_rate);
-      auto record = [&](std::size_t task_index, const at::Tensor& detached, int64_t examples) {
-        interval_loss += detached;
-        auto& [sum, count] = task_loss[task_index];
-        sum = sum.defined() ? sum + detached : detached;
-        ++count;
-        ++interval_batches;
-        interval_examples += examples;
-      };
       const at::Tensor grad_norm =
           graphs ? graphed_step(step, lr, record) : eager_step(step, lr, record);
       state.step = step;
