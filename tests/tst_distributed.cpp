@@ -145,32 +145,34 @@ class TestDistributed : public QObject {
 
  private Q_SLOTS:
   void the_environment_is_read_as_torchrun_sets_it() {
-    unsetenv("WORLD_SIZE");
-    QVERIFY(!DistributedEnv::from_environment());
-    setenv("WORLD_SIZE", "4", 1);
-    setenv("RANK", "3", 1);
-    setenv("LOCAL_RANK", "1", 1);
-    setenv("MASTER_ADDR", "10.0.0.7", 1);
-    setenv("MASTER_PORT", "29777", 1);
-    const DistributedEnv e = *DistributedEnv::from_environment();
+    std::map<std::string, std::string> vars;
+    const DistributedEnv::Variables lookup = [&vars](const char* name) {
+      const auto it = vars.find(name);
+      return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    QVERIFY(!DistributedEnv::from_variables(lookup));
+    vars = {{"WORLD_SIZE", "4"},
+            {"RANK", "3"},
+            {"LOCAL_RANK", "1"},
+            {"MASTER_ADDR", "10.0.0.7"},
+            {"MASTER_PORT", "29777"}};
+    const DistributedEnv e = *DistributedEnv::from_variables(lookup);
     QCOMPARE(e.world_size, 4);
     QCOMPARE(e.rank, 3);
     QCOMPARE(e.local_rank, 1);
     QCOMPARE(e.master_addr, std::string("10.0.0.7"));
     QCOMPARE(e.master_port, 29777);
 
-    setenv("RANK", "4", 1);  // ranks are 0..3
-    QVERIFY(hwb::test::throws_with([] { DistributedEnv::from_environment(); }, {"RANK='4'"}));
-    setenv("RANK", "1", 1);
-    setenv("MASTER_PORT", "http", 1);
-    QVERIFY(
-        hwb::test::throws_with([] { DistributedEnv::from_environment(); }, {"MASTER_PORT='http'"}));
-    setenv("MASTER_PORT", "29777", 1);
-    unsetenv("RANK");
-    QVERIFY(
-        hwb::test::throws_with([] { DistributedEnv::from_environment(); }, {"RANK is not set"}));
-    for (const char* name : {"WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"})
-      unsetenv(name);
+    vars["RANK"] = "4";  // ranks are 0..3
+    QVERIFY(hwb::test::throws_with([&] { DistributedEnv::from_variables(lookup); }, {"RANK='4'"}));
+    vars["RANK"] = "1";
+    vars["MASTER_PORT"] = "http";
+    QVERIFY(hwb::test::throws_with([&] { DistributedEnv::from_variables(lookup); },
+                                   {"MASTER_PORT='http'"}));
+    vars["MASTER_PORT"] = "29777";
+    vars.erase("RANK");
+    QVERIFY(hwb::test::throws_with([&] { DistributedEnv::from_variables(lookup); },
+                                   {"RANK is not set"}));
   }
 
   void collectives_average_broadcast_and_agree() {

@@ -53,6 +53,10 @@ std::optional<std::string> env(const char* name) {
 }  // namespace
 
 std::optional<DistributedEnv> DistributedEnv::from_environment() {
+  return from_variables(env);
+}
+
+std::optional<DistributedEnv> DistributedEnv::from_variables(const Variables& env) {
   const auto world = env("WORLD_SIZE");
   if (!world) return std::nullopt;
   DistributedEnv e;

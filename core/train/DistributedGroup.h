@@ -4,6 +4,7 @@
 #include <c10/core/Device.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct DistributedEnv {
   // nullopt when WORLD_SIZE is unset; throws hwb::Error naming the variable when one is malformed
   // or inconsistent (RANK outside 0..WORLD_SIZE-1, a port outside 1..65535).
   static std::optional<DistributedEnv> from_environment();
+  // The same from `variables` (name -> value) instead of the process environment, which a test
+  // must not change while other threads (Qt Test's watchdog) read it.
+  using Variables = std::function<std::optional<std::string>(const char* name)>;
+  static std::optional<DistributedEnv> from_variables(const Variables& variables);
 };
 
 // One c10d process group over all ranks: NCCL for CUDA tensors, Gloo for CPU ones. The trainer
