@@ -47,6 +47,11 @@ c10::ScalarType cuda_autocast_compute_dtype() {
   return cuda_autocast_dtype();
 }
 
+at::Tensor autocast_operand(const at::Tensor& x) {
+  if (!x.is_cuda() || x.scalar_type() != at::kFloat || !cuda_autocast_enabled()) return x;
+  return x.to(cuda_autocast_dtype());
+}
+
 CudaAutocastGuard::CudaAutocastGuard(bool enabled, c10::ScalarType dtype) : active_(enabled) {
   if (!active_) return;
   previous_enabled_ = cuda_autocast_enabled();

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 
 namespace hwb {
 
@@ -10,6 +12,23 @@ namespace hwb {
 // Whether CUDA autocast is on in this thread, and the dtype it computes matrix products in.
 bool cuda_autocast_active();
 c10::ScalarType cuda_autocast_compute_dtype();
+
+// `x` in the dtype CUDA autocast would cast it to for a matrix product, or `x` itself when autocast
+// is off or `x` is no fp32 CUDA tensor. Autocast casts an activation again for every product that
+// reads it (its cache holds weights only), and the backward of each cast is another full-size copy
+// and fp32 add; products sharing an input take it cast once from here.
+at::Tensor autocast_operand(const at::Tensor& x);
+
+// Runs the ops in its scope in their inputs' dtypes, autocast or not. For layer norms over bf16
+// activations: autocast would upcast their input and output to fp32, two more full-size passes,
+// while LibTorch's kernels accumulate half types in fp32 anyway.
+class AutocastExcludedGuard {
+ public:
+  AutocastExcludedGuard() : guard_(c10::autocast_dispatch_keyset) {}
+
+ private:
+  c10::impl::ExcludeDispatchKeyGuard guard_;
+};
 
 class CudaAutocastGuard {
  public:

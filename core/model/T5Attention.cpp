@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "core/model/Autocast.h"
+
 // Fused attention (scaled_dot_product_attention with an explicit scale) exists from LibTorch 2.1;
 // Debian ships 1.13, the GPU machine 2.11.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
@@ -88,13 +90,16 @@ at::Tensor T5AttentionImpl::forward(const at::Tensor& x, const at::Tensor& kv_so
                                     const at::Tensor& bias, AttentionCache* cache) {
   // x: [batch, q_len, d_model]
   const bool cross = kv_source.defined();
-  const at::Tensor query = split_heads(q(x));
+  // Self-attention's three projections read one cast of x, cross-attention's keys and values one
+  // cast of the encoder output.
+  const at::Tensor input = autocast_operand(x);
+  const at::Tensor query = split_heads(q(input));
   at::Tensor key, value;
   if (cross && cache && cache->key.defined()) {
     key = cache->key;
     value = cache->value;
   } else {
-    const at::Tensor& source = cross ? kv_source : x;
+    const at::Tensor source = cross ? autocast_operand(kv_source) : input;
     key = split_heads(k(source));
     value = split_heads(v(source));
     if (cache && !cross && cache->key.defined()) {

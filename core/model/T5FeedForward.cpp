@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/model/Autocast.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -30,8 +31,10 @@ T5FeedForwardImpl::T5FeedForwardImpl(const T5Config& config)
 
 at::Tensor T5FeedForwardImpl::forward(const at::Tensor& x) {
   // x: [batch, seq, d_model]
-  at::Tensor h = wi ? apply_activation(wi(x), activation_)
-                    : apply_activation(wi_0(x), activation_) * wi_1(x);
+  // The gated form's two products read one cast of x.
+  const at::Tensor input = autocast_operand(x);
+  at::Tensor h = wi ? apply_activation(wi(input), activation_)
+                    : apply_activation(wi_0(input), activation_) * wi_1(input);
   h = at::dropout(h, dropout_, is_training());
   return wo(h);
 }
