@@ -6,7 +6,7 @@
 //   bench_gpu_train [--models small,base] [--methods hyperformer_pp,full] [--batches 32,128]
 //                   [--impls eager,graph]
 //                   [--source-len 128] [--target-len 8] [--steps 10] [--repeats 3] [--warmup 3]
-//                   [--peak-tflops X] [--json FILE] [--no-eval]
+//                   [--peak-tflops X] [--json FILE] [--no-eval] [--no-cudnn-attention]
 //
 // Per run: steps/s and examples/s (median of `repeats` blocks of `steps` steps, each block timed
 // between device synchronisations), peak GPU memory allocated by LibTorch's caching allocator
@@ -20,6 +20,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -69,6 +70,7 @@ struct Options {
   std::string json_path;
   std::string profile_dir;  // a Chrome trace of 3 more steps per run, after the timing
   bool eval = true;
+  bool sdpa_cudnn = true;  // false: LibTorch's other fused attention kernels, for comparison
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -114,6 +116,8 @@ Options parse(int argc, char** argv) {
       o.profile_dir = value();
     } else if (a == "--no-eval") {
       o.eval = false;
+    } else if (a == "--no-cudnn-attention") {
+      o.sdpa_cudnn = false;
     } else {
       throw hwb::Error("unknown argument " + a);
     }
@@ -453,6 +457,13 @@ int main(int argc, char** argv) {
     }
     // The caching allocator knows no device before the first allocation on it.
     (void)at::empty({1}, at::TensorOptions().device(at::kCUDA));
+    if (!o.sdpa_cudnn) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+      at::globalContext().setSDPUseCuDNN(false);
+#else
+      throw hwb::Error("--no-cudnn-attention needs LibTorch 2.5 or later");
+#endif
+    }
     const std::string name = device_name();
     const double peak = peak_for(name, o.peak_tflops);
     std::printf("device: %s, bf16 peak used for MFU: %.1f TFLOP/s\n", name.c_str(), peak / 1e12);
