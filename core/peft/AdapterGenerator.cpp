@@ -40,11 +40,24 @@ AdapterWeights AdapterGeneratorImpl::forward(const at::Tensor& projected) {
   return w;
 }
 
-AdapterWeights select_adapter(const AdapterWeights& batched, int64_t i) {
-  auto row = [i](const at::Tensor& t) { return t.defined() ? t.select(0, i) : at::Tensor(); };
-  return {row(batched.down),        row(batched.down_bias),  row(batched.up),
-          row(batched.up_bias),     row(batched.pre_weight), row(batched.pre_bias),
-          row(batched.post_weight), row(batched.post_bias)};
+std::vector<AdapterWeights> unbind_adapters(const AdapterWeights& batched) {
+  const int64_t n = batched.down.size(0);
+  auto rows = [n](const at::Tensor& t) {
+    return t.defined() ? t.unbind(0) : std::vector<at::Tensor>(static_cast<std::size_t>(n));
+  };
+  const std::vector<at::Tensor> down = rows(batched.down), down_bias = rows(batched.down_bias),
+                                up = rows(batched.up), up_bias = rows(batched.up_bias),
+                                pre_weight = rows(batched.pre_weight),
+                                pre_bias = rows(batched.pre_bias),
+                                post_weight = rows(batched.post_weight),
+                                post_bias = rows(batched.post_bias);
+  std::vector<AdapterWeights> out;
+  out.reserve(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    out.push_back({down[i], down_bias[i], up[i], up_bias[i], pre_weight[i], pre_bias[i],
+                   post_weight[i], post_bias[i]});
+  }
+  return out;
 }
 
 }  // namespace hwb

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -41,7 +43,9 @@ class AdapterGeneratorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(AdapterGenerator);
 
-// Row i of weights that carry a leading batch dimension (as AdapterGenerator returns them).
-AdapterWeights select_adapter(const AdapterWeights& batched, int64_t i);
+// The rows of weights that carry a leading batch dimension (as AdapterGenerator returns them), one
+// AdapterWeights per row. Unbinding, not selecting row by row: the backward of n selects builds n
+// zero tensors of the whole batch and adds them up, that of one unbind stacks the n gradients.
+std::vector<AdapterWeights> unbind_adapters(const AdapterWeights& batched);
 
 }  // namespace hwb

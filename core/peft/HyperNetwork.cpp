@@ -66,7 +66,7 @@ TaskAdapters HyperNetworkImpl::forward(const at::Tensor& z) {
   if (variant_ == PeftVariant::kHyperformer) {
     const at::Tensor projected = projector_(z.unsqueeze(0));  // [1, P]
     for (AdapterGenerator& g : site_generators_)
-      out.sites.push_back(select_adapter(g(projected), 0));
+      out.sites.push_back(unbind_adapters(g(projected))[0]);
     out.projected = projected.expand({static_cast<int64_t>(sites_.size()), projected.size(1)});
     return out;
   }
@@ -81,17 +81,18 @@ TaskAdapters HyperNetworkImpl::forward(const at::Tensor& z) {
                    net.position_embeddings->weight.repeat({n, 1})},
                   1);
       const at::Tensor projected = net.projector(x);  // [2n, P]
-      const AdapterWeights w = net.generator(projected);
-      for (int64_t i = 0; i < 2 * n; ++i) out.sites.push_back(select_adapter(w, i));
+      for (AdapterWeights& w : unbind_adapters(net.generator(projected))) {
+        out.sites.push_back(std::move(w));
+      }
       projected_rows.push_back(projected);
     } else {
       const at::Tensor x = at::cat({z.unsqueeze(0).expand({n, z.size(0)}), layers}, 1);
       const at::Tensor projected = net.projector(x);  // [n, P]
-      const AdapterWeights ff = net.feed_forward(projected);
-      const AdapterWeights sa = net.self_attention(projected);
-      for (int64_t i = 0; i < n; ++i) {
-        out.sites.push_back(select_adapter(ff, i));
-        out.sites.push_back(select_adapter(sa, i));
+      const std::vector<AdapterWeights> ff = unbind_adapters(net.feed_forward(projected));
+      const std::vector<AdapterWeights> sa = unbind_adapters(net.self_attention(projected));
+      for (std::size_t i = 0; i < ff.size(); ++i) {
+        out.sites.push_back(ff[i]);
+        out.sites.push_back(sa[i]);
       }
       projected_rows.push_back(projected.repeat_interleave(2, 0));
     }
