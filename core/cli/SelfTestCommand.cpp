@@ -430,6 +430,53 @@ void check_bf16_numerics(const fs::path& folder, const c10::Device& device, Repo
           " with autocast excluded");
 }
 
+// AdamW's multi-tensor kernels (the default on CUDA) against its per-parameter loop: the same
+// clipped norms, parameters and step count after a few tensor-learning-rate steps.
+void check_fused_adamw(const c10::Device& device, Report& report) {
+  struct Outcome {
+    std::vector<at::Tensor> params;
+    std::vector<double> norms;
+    int64_t steps = 0;
+  };
+  auto run = [&](bool fused) {
+    at::manual_seed(5);
+    std::vector<std::pair<std::string, at::Tensor>> named;
+    for (const auto& shape : {std::vector<int64_t>{1000}, {64, 48}, {7}}) {
+      named.emplace_back("p" + std::to_string(named.size()),
+                         at::randn(shape).to(device).set_requires_grad(true));
+    }
+    AdamW::Options options;
+    options.weight_decay = 0.01;
+    options.fused = fused;
+    AdamW adamw(named, options);
+    const at::Tensor lr = at::full({}, 1e-2, at::TensorOptions().device(device));
+    Outcome out;
+    for (int step = 0; step < 5; ++step) {
+      for (auto& [name, p] : named) p.mutable_grad() = (at::randn(p.sizes()) * 3).to(device);
+      out.norms.push_back(adamw.clip_grad_norm(1.0).item<double>());
+      adamw.step(lr);
+    }
+    for (auto& [name, p] : named) out.params.push_back(p.detach().cpu());
+    out.steps = adamw.steps_taken();
+    return out;
+  };
+  const Outcome fused = run(true), loop = run(false);
+  // Relative to each tensor's largest entry: the two orders of fp32 arithmetic part in the last
+  // bits, and the parameters here reach about 4.
+  double param_diff = 0, norm_diff = 0;
+  for (std::size_t i = 0; i < fused.params.size(); ++i) {
+    const double scale = loop.params[i].abs().max().item<double>();
+    param_diff = std::max(param_diff, max_abs(fused.params[i], loop.params[i]) / scale);
+  }
+  for (std::size_t i = 0; i < fused.norms.size(); ++i) {
+    norm_diff = std::max(norm_diff, std::abs(fused.norms[i] - loop.norms[i]) / loop.norms[i]);
+  }
+  report.check(param_diff < 1e-6 && norm_diff < 1e-6 && fused.steps == 5 && loop.steps == 5,
+               "adamw multi-tensor",
+               "5 clipped steps: parameters max rel diff " + fmt(param_diff) +
+                   ", norms max rel diff " + fmt(norm_diff) + " (limits 1e-6) against the loop");
+}
+
 void check_tokenizer(const fs::path& reference, Report& report) {
   const nlohmann::json ref = read_json(reference);
   const auto tokenizer = SentencePieceTokenizer::load_t5();
@@ -465,6 +512,7 @@ int run_selftest(const SelfTestOptions& o) {
   if (device.is_cuda() && GraphedSteps::available()) check_graphed_steps(device, report);
   if (device.is_cuda() && !folders.empty()) check_frozen_bf16(folders.front(), device, report);
   if (device.is_cuda() && !folders.empty()) check_bf16_numerics(folders.front(), device, report);
+  if (device.is_cuda()) check_fused_adamw(device, report);
   if (fs::exists(fixtures / "tokenizer" / "t5_reference.json")) {
     check_tokenizer(fixtures / "tokenizer" / "t5_reference.json", report);
   }

@@ -1,11 +1,18 @@
 #include "core/train/AdamW.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <map>
 
 #include "core/util/Error.h"
+
+// Multi-tensor AdamW with a tensor learning rate, and foreach norms and scaling: LibTorch 2.4 and
+// later (Debian ships 1.13, the GPU machine 2.11); CUDA only.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define HWB_FUSED_ADAMW 1
+#endif
 
 namespace hwb {
 
@@ -23,7 +30,36 @@ void AdamW::zero_grad() {
   }
 }
 
+bool AdamW::use_fused() const {
+#ifdef HWB_FUSED_ADAMW
+  if (!options_.fused || slots_.empty() || !slots_.front().param.is_cuda()) return false;
+  for (const Slot& s : slots_) {
+    const at::Tensor& grad = s.param.grad();
+    if (s.param.scalar_type() != at::kFloat) return false;
+    if (grad.defined() && (grad.scalar_type() != at::kFloat || grad.device() != s.param.device() ||
+                           grad.is_sparse())) {
+      return false;
+    }
+  }
+  return true;
+#else
+  return false;
+#endif
+}
+
 at::Tensor AdamW::clip_grad_norm(double max_norm) {
+#ifdef HWB_FUSED_ADAMW
+  if (use_fused()) {
+    std::vector<at::Tensor> grads;
+    for (const Slot& s : slots_) {
+      if (s.param.grad().defined()) grads.push_back(s.param.grad());
+    }
+    if (grads.empty()) return at::zeros({});
+    const at::Tensor total = at::stack(at::_foreach_norm(grads, 2)).norm();
+    if (max_norm > 0) at::_foreach_mul_(grads, at::clamp_max(max_norm / (total + 1e-6), 1.0));
+    return total;
+  }
+#endif
   std::vector<at::Tensor> norms;
   for (const Slot& s : slots_) {
     if (s.param.grad().defined()) norms.push_back(s.param.grad().detach().to(at::kFloat).norm());
@@ -66,6 +102,24 @@ void AdamW::step(const at::Tensor& lr) {
   }
   device_steps_.add_(1);
   const at::Tensor lr32 = lr.to(at::kFloat);
+#ifdef HWB_FUSED_ADAMW
+  if (use_fused()) {
+    std::vector<at::Tensor> params, grads, avgs, avg_sqs, steps;
+    for (Slot& s : slots_) {
+      if (!s.param.grad().defined()) continue;
+      params.push_back(s.param);
+      grads.push_back(s.param.grad());
+      avgs.push_back(s.exp_avg);
+      avg_sqs.push_back(s.exp_avg_sq);
+      steps.push_back(device_steps_);  // read, not advanced, by the kernel
+    }
+    if (params.empty()) return;
+    at::_fused_adamw_(params, grads, avgs, avg_sqs, at::TensorList(), steps, lr32, options_.beta1,
+                      options_.beta2, options_.weight_decay, options_.eps,
+                      /*amsgrad=*/false, /*maximize=*/false);
+    return;
+  }
+#endif
   const at::Tensor step_size = lr32 / (1.0 - at::pow(options_.beta1, device_steps_));
   const at::Tensor bias2_sqrt = at::sqrt(1.0 - at::pow(options_.beta2, device_steps_));
   const at::Tensor decay = 1.0 - lr32 * options_.weight_decay;

@@ -18,6 +18,10 @@ class AdamW {
     double beta2 = 0.999;
     double eps = 1e-8;
     double weight_decay = 0.0;
+    // On CUDA with LibTorch 2.4 or later: step(const at::Tensor&) and clip_grad_norm as
+    // multi-tensor kernels (a few launches for all parameters instead of about ten per parameter,
+    // one pass over each state tensor instead of several). Same arithmetic; off for comparison.
+    bool fused = true;
   };
 
   AdamW(std::vector<std::pair<std::string, at::Tensor>> parameters, Options options);
@@ -49,6 +53,9 @@ class AdamW {
     std::string name;
     at::Tensor param, exp_avg, exp_avg_sq;
   };
+  // Whether the multi-tensor kernels take this update: fused on, a CUDA parameter, and every
+  // gradient fp32 like its parameter (what autocast leaves for fp32 parameters).
+  bool use_fused() const;
   std::vector<Slot> slots_;
   Options options_;
   int64_t steps_ = 0;
