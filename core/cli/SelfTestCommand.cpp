@@ -305,57 +305,64 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
   }
 }
 
-// Frozen backbone matrices stored in bf16 (what the Trainer does for bf16 on CUDA) against fp32
-// ones under bf16 autocast: the same loss and the same trainable gradients, with less memory.
-void check_frozen_bf16(const fs::path& folder, const c10::Device& device, Report& report) {
+// One forward and backward of a Hyperformer++ model on the folder's reference batch, in eval mode
+// (no dropout: runs to compare must see the same function).
+struct HyperformerStep {
+  double loss = 0;
+  std::vector<std::pair<std::string, at::Tensor>> grads;  // flat, double, on the CPU; 0 if none
+  int64_t bytes_saved = 0;                                // by storing frozen matrices in bf16
+};
+
+HyperformerStep hyperformer_pp_step(const fs::path& folder, const c10::Device& device,
+                                    bool autocast, bool frozen_bf16) {
   const nlohmann::json ref = read_json(folder / "reference.json");
-  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
-  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
-  const at::Tensor labels = ids_tensor(ref["labels"], device);
   PeftConfig peft;
   peft.variant = PeftVariant::kHyperformerPP;
   peft.tasks = {"a"};
   peft.reduction_factor = 4;
-  struct Outcome {
-    double loss = 0;
-    std::vector<at::Tensor> grads;
-    int64_t saved = 0;
-  };
-  auto run = [&](bool store_bf16) {
-    T5Model backbone = load_t5(folder);
-    PeftModel model(backbone, peft, 9);
-    model.to(device);
-    model.eval();  // no dropout: the two runs must see the same function
-    Outcome out;
-    if (store_bf16) out.saved = store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
-    at::Tensor loss;
-    {
-      CudaAutocastGuard autocast(true);
-      loss = model.forward("a", ids, mask, labels).loss;
-    }
-    loss.backward();
-    for (const auto& [name, p] : model.named_trainable_parameters()) {
-      if (p.grad().defined()) out.grads.push_back(p.grad().to(at::kCPU).to(at::kDouble));
-    }
-    out.loss = loss.item<double>();
-    return out;
-  };
-  const Outcome fp32 = run(false), bf16 = run(true);
-  const std::vector<at::Tensor>& grads32 = fp32.grads;
-  const std::vector<at::Tensor>& grads16 = bf16.grads;
-  const int64_t saved = bf16.saved;
+  T5Model backbone = load_t5(folder);
+  PeftModel model(backbone, peft, 9);
+  model.to(device);
+  model.eval();
+  HyperformerStep out;
+  if (frozen_bf16) out.bytes_saved = store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
+  at::Tensor loss;
+  {
+    CudaAutocastGuard guard(autocast);
+    loss =
+        model
+            .forward("a", ids_tensor(ref["input_ids"], device),
+                     ids_tensor(ref["attention_mask"], device), ids_tensor(ref["labels"], device))
+            .loss;
+  }
+  loss.backward();
+  for (const auto& [name, p] : model.named_trainable_parameters()) {
+    out.grads.emplace_back(name, p.grad().defined()
+                                     ? p.grad().to(at::kCPU).to(at::kDouble).flatten()
+                                     : at::zeros({p.numel()}, at::kDouble));
+  }
+  out.loss = loss.item<double>();
+  return out;
+}
+
+// Frozen backbone matrices stored in bf16 (what the Trainer does for bf16 on CUDA) against fp32
+// ones under bf16 autocast: the same loss and the same trainable gradients, with less memory.
+void check_frozen_bf16(const fs::path& folder, const c10::Device& device, Report& report) {
+  const HyperformerStep fp32 = hyperformer_pp_step(folder, device, true, false);
+  const HyperformerStep bf16 = hyperformer_pp_step(folder, device, true, true);
   double worst = 0;
-  for (std::size_t i = 0; i < grads32.size() && i < grads16.size(); ++i) {
-    const double scale = grads32[i].abs().max().item<double>() + 1e-12;
-    worst = std::max(worst, (grads32[i] - grads16[i]).abs().max().item<double>() / scale);
+  for (std::size_t i = 0; i < fp32.grads.size() && i < bf16.grads.size(); ++i) {
+    const at::Tensor& a = fp32.grads[i].second;
+    const double scale = a.abs().max().item<double>() + 1e-12;
+    worst = std::max(worst, (a - bf16.grads[i].second).abs().max().item<double>() / scale);
   }
   const double loss_diff = std::abs(fp32.loss - bf16.loss) / std::abs(fp32.loss);
-  report.check(saved > 0 && grads32.size() == grads16.size() && !grads32.empty() &&
-                   loss_diff < 1e-5 && worst < 1e-3,
+  report.check(bf16.bytes_saved > 0 && fp32.grads.size() == bf16.grads.size() &&
+                   !fp32.grads.empty() && loss_diff < 1e-5 && worst < 1e-3,
                folder.filename().string() + " frozen matrices in bf16",
                "loss rel diff " + fmt(loss_diff) + ", gradients max rel diff " + fmt(worst) +
                    " (limits 1e-5, 1e-3) against fp32 weights under autocast; " +
-                   std::to_string(saved >> 10) + " KiB saved");
+                   std::to_string(bf16.bytes_saved >> 10) + " KiB saved");
 }
 
 // The Trainer's bf16 configuration (autocast, frozen matrices in bf16, adapter layer norms in bf16,
@@ -364,49 +371,22 @@ void check_frozen_bf16(const fs::path& folder, const c10::Device& device, Report
 // before the bf16 adapter norms and shared casts as after). And the guard the adapters' norms run
 // under does keep autocast from upcasting them.
 void check_bf16_numerics(const fs::path& folder, const c10::Device& device, Report& report) {
-  const nlohmann::json ref = read_json(folder / "reference.json");
-  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
-  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
-  const at::Tensor labels = ids_tensor(ref["labels"], device);
-  PeftConfig peft;
-  peft.variant = PeftVariant::kHyperformerPP;
-  peft.tasks = {"a"};
-  peft.reduction_factor = 4;
-  auto run = [&](bool bf16) {
-    T5Model backbone = load_t5(folder);
-    PeftModel model(backbone, peft, 9);
-    model.to(device);
-    model.eval();
-    if (bf16) store_frozen_linear_weights(*model.backbone(), at::kBFloat16);
-    at::Tensor loss;
-    {
-      CudaAutocastGuard autocast(bf16);
-      loss = model.forward("a", ids, mask, labels).loss;
-    }
-    loss.backward();
-    std::vector<std::pair<std::string, at::Tensor>> grads;
-    for (const auto& [name, p] : model.named_trainable_parameters()) {
-      grads.emplace_back(name, p.grad().defined() ? p.grad().to(at::kCPU).to(at::kDouble).flatten()
-                                                  : at::zeros({p.numel()}, at::kDouble));
-    }
-    return std::make_pair(loss.item<double>(), grads);
-  };
-  const auto [loss32, grads32] = run(false);
-  const auto [loss16, grads16] = run(true);
+  const HyperformerStep fp32 = hyperformer_pp_step(folder, device, false, false);
+  const HyperformerStep bf16 = hyperformer_pp_step(folder, device, true, true);
   double worst_cosine = 1;
   std::string worst_name;
-  for (std::size_t i = 0; i < grads32.size() && i < grads16.size(); ++i) {
-    const at::Tensor& a = grads32[i].second;
-    const at::Tensor& b = grads16[i].second;
+  for (std::size_t i = 0; i < fp32.grads.size() && i < bf16.grads.size(); ++i) {
+    const at::Tensor& a = fp32.grads[i].second;
+    const at::Tensor& b = bf16.grads[i].second;
     const double na = a.norm().item<double>(), nb = b.norm().item<double>();
     if (na == 0 && nb == 0) continue;
     const double cosine = (a * b).sum().item<double>() / (na * nb + 1e-30);
     if (cosine < worst_cosine) {
       worst_cosine = cosine;
-      worst_name = grads32[i].first;
+      worst_name = fp32.grads[i].first;
     }
   }
-  const double loss_diff = std::abs(loss32 - loss16) / std::abs(loss32);
+  const double loss_diff = std::abs(fp32.loss - bf16.loss) / std::abs(fp32.loss);
 
   // Autocast alone would run a layer norm over bf16 input in fp32; the adapters' norms must not.
   const auto f32 = at::TensorOptions().device(device);
@@ -420,7 +400,7 @@ void check_bf16_numerics(const fs::path& folder, const c10::Device& device, Repo
     excluded_type = at::layer_norm(x, {64}, gamma, gamma).scalar_type();
   }
   report.check(
-      !grads32.empty() && grads32.size() == grads16.size() && loss_diff < 1e-2 &&
+      !fp32.grads.empty() && fp32.grads.size() == bf16.grads.size() && loss_diff < 1e-2 &&
           worst_cosine > 0.97 && autocast_type == at::kFloat && excluded_type == at::kBFloat16,
       folder.filename().string() + " bf16 training numerics",
       "Hyperformer++ loss rel diff " + fmt(loss_diff) + ", worst cosine of a trainable gradient " +
