@@ -41,21 +41,14 @@ AdapterWeights AdapterGeneratorImpl::forward(const at::Tensor& projected) {
 }
 
 std::vector<AdapterWeights> unbind_adapters(const AdapterWeights& batched) {
-  const int64_t n = batched.down.size(0);
-  auto rows = [n](const at::Tensor& t) {
-    return t.defined() ? t.unbind(0) : std::vector<at::Tensor>(static_cast<std::size_t>(n));
-  };
-  const std::vector<at::Tensor> down = rows(batched.down), down_bias = rows(batched.down_bias),
-                                up = rows(batched.up), up_bias = rows(batched.up_bias),
-                                pre_weight = rows(batched.pre_weight),
-                                pre_bias = rows(batched.pre_bias),
-                                post_weight = rows(batched.post_weight),
-                                post_bias = rows(batched.post_bias);
-  std::vector<AdapterWeights> out;
-  out.reserve(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-    out.push_back({down[i], down_bias[i], up[i], up_bias[i], pre_weight[i], pre_bias[i],
-                   post_weight[i], post_bias[i]});
+  std::vector<AdapterWeights> out(static_cast<std::size_t>(batched.down.size(0)));
+  for (at::Tensor AdapterWeights::*field :
+       {&AdapterWeights::down, &AdapterWeights::down_bias, &AdapterWeights::up,
+        &AdapterWeights::up_bias, &AdapterWeights::pre_weight, &AdapterWeights::pre_bias,
+        &AdapterWeights::post_weight, &AdapterWeights::post_bias}) {
+    if (!(batched.*field).defined()) continue;
+    const std::vector<at::Tensor> rows = (batched.*field).unbind(0);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].*field = rows[i];
   }
   return out;
 }
