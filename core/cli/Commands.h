@@ -12,6 +12,7 @@ void add_inspect_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
 void add_selftest_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_pretrain_command(CLI::App& app);
 void add_resume_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

@@ -22,8 +22,11 @@ namespace hwb::cli {
 namespace {
 
 struct TrainOptions {
+  bool pretrain = false;  // `pretrain` rather than `train`
   std::string config;
-  bool demo = false;
+  bool demo = false;  // train --demo, or pretrain --recipe
+  std::vector<std::string> corpora;  // pretrain --corpus FILE[:WEIGHT]
+  std::string out;                   // pretrain --out DIR
   std::string store;
   std::string device;
   int64_t steps = 0;
@@ -99,9 +102,49 @@ std::vector<std::shared_ptr<TrainingObserver>> console_for(const DistributedPart
   return {std::make_shared<ConsoleProgress>()};
 }
 
+// "FILE" or "FILE:WEIGHT" (a path that itself ends in ':<number>' can be written "FILE:1").
+CorpusSource parse_corpus(const std::string& text) {
+  CorpusSource s;
+  s.path = text;
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return s;
+  try {
+    std::size_t used = 0;
+    const double weight = std::stod(text.substr(colon + 1), &used);
+    if (used == text.size() - colon - 1) {
+      s.path = text.substr(0, colon);
+      s.weight = weight;
+    }
+  } catch (const std::exception&) {
+  }
+  return s;
+}
+
+ExperimentConfig read_pretraining_config(const TrainOptions& o) {
+  if (o.demo == !o.config.empty()) throw Error("Give exactly one of --config FILE or --recipe");
+  ExperimentConfig c =
+      o.demo ? ExperimentConfig::pretraining_recipe() : ExperimentConfig::load(o.config);
+  if (!c.pretraining) {
+    throw Error("'" + o.config +
+                "' has no pretraining section: train it with 'hyperformer train', or start a "
+                "pretraining config from 'hyperformer pretrain --recipe --print-config'");
+  }
+  if (!o.corpora.empty()) {
+    c.pretraining->corpora.clear();
+    for (const std::string& text : o.corpora) c.pretraining->corpora.push_back(parse_corpus(text));
+  }
+  if (!o.out.empty()) c.pretraining->output = o.out;
+  return c;
+}
+
 ExperimentConfig read_config(const TrainOptions& o) {
-  if (o.demo == !o.config.empty()) throw Error("Give exactly one of --config FILE or --demo");
-  ExperimentConfig c = o.demo ? ExperimentConfig::demo() : ExperimentConfig::load(o.config);
+  ExperimentConfig c;
+  if (o.pretrain) {
+    c = read_pretraining_config(o);
+  } else {
+    if (o.demo == !o.config.empty()) throw Error("Give exactly one of --config FILE or --demo");
+    c = o.demo ? ExperimentConfig::demo() : ExperimentConfig::load(o.config);
+  }
   if (!o.store.empty()) c.store = o.store;
   if (!o.device.empty()) c.device = o.device;
   if (o.steps > 0) {
@@ -142,16 +185,38 @@ int follow(LaunchedRun launched, const DistributedPart& part) {
 
 }  // namespace
 
-void add_train_command(CLI::App& app) {
+// `train` and `pretrain`: one run of an experiment, the same options and the same run; they
+// differ in the config they start from.
+void add_run_command(CLI::App& app, bool pretrain) {
   auto o = std::make_shared<TrainOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "train", "Train an experiment; progress on the terminal, everything into the run store");
-  cmd->add_option("--config", o->config,
-                  "Experiment JSON (a preset from resources/presets, or "
-                  "one saved by the workbench)");
-  cmd->add_flag(
-      "--demo", o->demo,
-      "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files needed)");
+  o->pretrain = pretrain;
+  CLI::App* cmd = nullptr;
+  if (pretrain) {
+    cmd = app.add_subcommand(
+        "pretrain",
+        "Pretrain a T5 with span corruption on plain-text corpora (a run like any other), then "
+        "write it as a Hugging Face folder");
+    cmd->add_option("--config", o->config,
+                    "Experiment JSON with a pretraining section (start from --recipe "
+                    "--print-config)");
+    cmd->add_flag("--recipe", o->demo,
+                  "The recipe builtin:t5-mini was made with (docs/PRETRAINING.md): corpora in "
+                  "build-corpus/ from tools/corpus/make_pretraining_corpus.py");
+    cmd->add_option("--corpus", o->corpora,
+                    "A text file, one document or sentence a line, as FILE or FILE:WEIGHT; "
+                    "repeat for several (replaces pretraining.corpora)");
+    cmd->add_option("--out", o->out,
+                    "The Hugging Face folder written at the end (overrides pretraining.output)");
+  } else {
+    cmd = app.add_subcommand(
+        "train", "Train an experiment; progress on the terminal, everything into the run store");
+    cmd->add_option("--config", o->config,
+                    "Experiment JSON (a preset from resources/presets, or "
+                    "one saved by the workbench)");
+    cmd->add_flag("--demo", o->demo,
+                  "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files "
+                  "needed)");
+  }
   cmd->add_option("--store", o->store, "Run store file (overrides output.store)");
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N (overrides training.device)");
   cmd->add_option("--steps", o->steps,
@@ -188,6 +253,10 @@ void add_train_command(CLI::App& app) {
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }
+
+void add_train_command(CLI::App& app) { add_run_command(app, false); }
+
+void add_pretrain_command(CLI::App& app) { add_run_command(app, true); }
 
 void add_resume_command(CLI::App& app) {
   auto store = std::make_shared<std::string>("runs.db");

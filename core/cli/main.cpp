@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Hyperformer Workbench command line: train multi-task T5 experiments (Hyperformer, "
       "Hyperformer++, adapters, fine-tuning) headless into a run store the workbench opens, resume "
-      "and evaluate them, list and export runs, inspect T5 checkpoints and check this build "
+      "and evaluate them, pretrain a small T5, list and export runs, inspect T5 checkpoints and check this build "
       "against transformers' reference outputs"
 #ifdef HWB_WITH_FETCH
       ", and fetch T5 checkpoints and GLUE tasks"
@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       "--target 1\n"
       "  hyperformer forward --model builtin:tiny --ids 13,57,1 --json\n"
       "  hyperformer train --demo\n"
+      "  hyperformer pretrain --recipe --device cuda --out my-t5\n"
       "  hyperformer train --config resources/presets/t5_base_hyperformer_pp.json --device cuda\n"
       "  hyperformer runs list --store runs.db\n"
       "  hyperformer resume --store runs.db --run 3\n"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   hwb::cli::add_inspect_command(app);
   hwb::cli::add_forward_command(app);
   hwb::cli::add_train_command(app);
+  hwb::cli::add_pretrain_command(app);
   hwb::cli::add_resume_command(app);
   hwb::cli::add_eval_command(app);
   hwb::cli::add_runs_command(app);

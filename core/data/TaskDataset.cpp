@@ -128,6 +128,16 @@ TaskDataset TaskDataset::build(std::vector<Example> examples, SkippedRows skippe
   return data;
 }
 
+void TaskDataset::append_ids(std::span<const std::int32_t> source_ids,
+                             std::span<const std::int32_t> target_ids, std::size_t line) {
+  for (int part = 0; part < 3; ++part) text_offsets_.push_back(text_.size());
+  for (std::span<const std::int32_t> part : {source_ids, target_ids}) {
+    ids_.insert(ids_.end(), part.begin(), part.end());
+    id_offsets_.push_back(ids_.size());
+  }
+  lines_.push_back(line);
+}
+
 Example TaskDataset::example(std::size_t i) const {
   return Example{std::string(source(i)), std::string(target(i)), std::string(label(i)), line(i)};
 }

@@ -4,6 +4,7 @@
 
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/Autocast.h"
+#include "core/model/BuiltinBackbones.h"
 #include "core/model/DeviceSpec.h"
 #include "core/model/Generation.h"
 #include "core/model/Safetensors.h"
@@ -74,13 +75,8 @@ ModelProbe::~ModelProbe() = default;
 
 std::unique_ptr<ModelProbe> ModelProbe::open(const std::string& spec, uint64_t seed) {
   auto state = std::make_unique<State>();
-  if (spec == "builtin:tiny") {
-    state->model = T5Model(T5Config::tiny());
-    state->model->init_weights(seed);
-  } else {
-    state->model = load_t5(spec);
-    state->summary.stored_dtypes = stored_dtypes(spec);
-  }
+  state->model = load_backbone_spec(spec, seed);
+  if (!is_made_from_seed(spec)) state->summary.stored_dtypes = stored_dtypes(backbone_folder(spec));
   state->model->eval();
   state->summary.source = spec;
   state->summary.config = state->model->config();

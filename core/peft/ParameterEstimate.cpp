@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/model/BuiltinBackbones.h"
 #include "core/peft/BackboneFreezing.h"
 #include "core/util/Error.h"
 
@@ -205,14 +206,6 @@ ParameterReport estimate_parameters(const T5Config& backbone, const PeftConfig& 
   return ParameterReport::tally(peft, expected_parameters(backbone, peft));
 }
 
-T5Config backbone_config(std::string_view backbone) {
-  if (backbone == "builtin:tiny") return T5Config::tiny();
-  const std::filesystem::path file = std::filesystem::path(backbone) / "config.json";
-  if (!std::filesystem::exists(file)) {
-    throw Error("Backbone folder '" + std::string(backbone) +
-                "' has no config.json: choose a Hugging Face T5 folder or builtin:tiny");
-  }
-  return T5Config::load(file);
-}
+T5Config backbone_config(std::string_view backbone) { return backbone_spec_config(backbone); }
 
 }  // namespace hwb

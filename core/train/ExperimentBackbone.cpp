@@ -1,16 +1,16 @@
 #include "core/train/ExperimentBackbone.h"
 
-#include "core/model/T5Checkpoint.h"
+#include "core/model/BuiltinBackbones.h"
 
 namespace hwb {
 
 T5Model build_backbone(const ExperimentConfig& config) {
-  if (config.backbone == ExperimentConfig::kBuiltinTinyBackbone) {
-    T5Model model(T5Config::tiny());
+  if (config.pretraining) {
+    T5Model model(config.pretraining->architecture);
     model->init_weights(config.seed);
     return model;
   }
-  return load_t5(config.backbone);
+  return load_backbone_spec(config.backbone, config.seed);
 }
 
 }  // namespace hwb

@@ -5,8 +5,9 @@
 
 namespace hwb {
 
-// The experiment's backbone: the Hugging Face folder it names, or the built-in tiny T5 initialised
-// from the experiment's seed (so training and a later evaluation build the same one).
+// The experiment's backbone: the folder or built-in its spec names (BuiltinBackbones.h; the tiny
+// T5 initialised from the experiment's seed, so training and a later evaluation build the same
+// one), or in a pretraining run fresh weights of pretraining.architecture from that seed.
 T5Model build_backbone(const ExperimentConfig& config);
 
 }  // namespace hwb

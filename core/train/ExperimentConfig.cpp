@@ -26,10 +26,94 @@ void add_nested(std::vector<std::string>& problems, const std::string& path,
   problems.push_back(path + ": " + what);
 }
 
+void pretraining_problems(const ExperimentConfig& c, std::vector<std::string>& p) {
+  const PretrainingConfig& pre = *c.pretraining;
+  if (!c.backbone.empty()) {
+    p.push_back("backbone: a pretraining run starts from pretraining.architecture with fresh "
+                "weights; leave backbone empty");
+  }
+  if (!c.tasks.empty()) {
+    p.push_back("data.tasks: a pretraining run has no tasks (its text is pretraining.corpora); "
+                "remove them");
+  }
+  if (c.peft.variant != PeftVariant::kFullFinetune)
+    p.push_back("variant.variant: a pretraining run trains the whole model: use full_finetune");
+  if (pre.corpora.empty()) p.push_back("pretraining.corpora: give at least one text file");
+  for (std::size_t i = 0; i < pre.corpora.size(); ++i) {
+    const std::string path = "pretraining.corpora[" + std::to_string(i) + "]";
+    if (pre.corpora[i].path.empty()) p.push_back(path + ".path: give a text file");
+    if (!(pre.corpora[i].weight > 0))
+      p.push_back(path + ".weight: must be positive, got " + std::to_string(pre.corpora[i].weight));
+  }
+  try {
+    SpanCorruption check(pre.corruption, pre.architecture.vocab_size - 1);
+  } catch (const std::exception& e) {
+    p.push_back(std::string("pretraining: ") + e.what());
+  }
+  try {
+    pre.architecture.validate();
+  } catch (const std::exception& e) {
+    add_nested(p, "pretraining.architecture", e.what());
+  }
+  if (pre.output.empty())
+    p.push_back("pretraining.output: give the folder the pretrained model is written to");
+}
+
+nlohmann::json pretraining_to_json(const PretrainingConfig& pre) {
+  nlohmann::json corpora = nlohmann::json::array();
+  for (const CorpusSource& s : pre.corpora)
+    corpora.push_back({{"path", s.path.string()}, {"weight", s.weight}});
+  return {{"corpora", corpora},
+          {"noise_density", pre.corruption.noise_density},
+          {"mean_span_length", pre.corruption.mean_span_length},
+          {"input_length", pre.corruption.input_length},
+          {"validation_lines", pre.validation_lines},
+          {"architecture", pre.architecture.to_json()},
+          {"output", pre.output},
+          {"output_bf16", pre.output_bf16}};
+}
+
+PretrainingConfig pretraining_from_json(const nlohmann::json& json, std::vector<std::string>& p) {
+  PretrainingConfig pre;
+  JsonFields f(json, "pretraining", p);
+  if (const nlohmann::json* list = f.find("corpora")) {
+    if (!list->is_array()) {
+      p.push_back("pretraining.corpora: expected a list of {\"path\": ..., \"weight\": ...}");
+    } else {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        CorpusSource s;
+        std::string path;
+        JsonFields cf((*list)[i], "pretraining.corpora[" + std::to_string(i) + "]", p);
+        cf.read("path", path);
+        cf.read("weight", s.weight);
+        cf.finish();
+        s.path = path;
+        pre.corpora.push_back(s);
+      }
+    }
+  }
+  f.read("noise_density", pre.corruption.noise_density);
+  f.read("mean_span_length", pre.corruption.mean_span_length);
+  f.read("input_length", pre.corruption.input_length);
+  f.read("validation_lines", pre.validation_lines);
+  if (const nlohmann::json* arch = f.find("architecture")) {
+    try {
+      pre.architecture = T5Config::from_json(*arch, "pretraining.architecture");
+    } catch (const std::exception& e) {
+      p.push_back(e.what());
+    }
+  }
+  f.read("output", pre.output);
+  f.read("output_bf16", pre.output_bf16);
+  f.finish();
+  return pre;
+}
+
 }  // namespace
 
 std::vector<std::string> ExperimentConfig::task_names() const {
   std::vector<std::string> names;
+  if (pretraining) names.push_back(kSpanCorruptionTask);
   for (const ExperimentTask& t : tasks) names.push_back(t.name());
   return names;
 }
@@ -43,9 +127,12 @@ std::vector<std::string> ExperimentConfig::problems() const {
     if (v < 0) p.push_back(std::string(path) + ": must not be negative, got " + std::to_string(v));
   };
   if (name.empty()) p.push_back("name: must not be empty");
-  if (backbone.empty()) p.push_back("backbone: give a T5 folder or builtin:tiny");
-
-  if (tasks.empty()) p.push_back("data.tasks: choose at least one task");
+  if (pretraining) {
+    pretraining_problems(*this, p);
+  } else {
+    if (backbone.empty()) p.push_back("backbone: give a T5 folder, builtin:tiny or builtin:t5-mini");
+    if (tasks.empty()) p.push_back("data.tasks: choose at least one task");
+  }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const ExperimentTask& t = tasks[i];
@@ -97,7 +184,7 @@ std::vector<std::string> ExperimentConfig::problems() const {
 
   PeftConfig with_tasks = peft;
   with_tasks.tasks = task_names();
-  if (!with_tasks.tasks.empty() && seen.size() == tasks.size()) {
+  if (!with_tasks.tasks.empty() && seen.size() == tasks.size() && !pretraining) {
     try {
       with_tasks.validate();
     } catch (const std::exception& e) {
@@ -128,7 +215,7 @@ nlohmann::json ExperimentConfig::to_json() const {
     if (t.max_test) j["max_test"] = t.max_test;
     task_list.push_back(j);
   }
-  return {
+  nlohmann::json out = {
       {"schema_version", kSchemaVersion},
       {"name", name},
       {"backbone", backbone},
@@ -161,6 +248,8 @@ nlohmann::json ExperimentConfig::to_json() const {
         {"early_stopping_patience", early_stopping_patience}}},
       {"output", {{"store", store}, {"checkpoint_dir", checkpoint_dir}}},
   };
+  if (pretraining) out["pretraining"] = pretraining_to_json(*pretraining);
+  return out;
 }
 
 ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::string_view source) {
@@ -243,6 +332,11 @@ ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::st
     t.read("early_stopping_patience", c.early_stopping_patience);
     t.finish();
   }
+  if (const nlohmann::json* pre = top.find("pretraining")) {
+    c.pretraining = pretraining_from_json(*pre, p);
+    // The backbone's default does not apply: a pretraining run makes its own.
+    if (!json.contains("backbone")) c.backbone.clear();
+  }
   if (const nlohmann::json* output = top.find("output")) {
     JsonFields o(*output, "output", p);
     o.read("store", c.store);
@@ -277,6 +371,50 @@ void ExperimentConfig::save(const std::filesystem::path& file) const {
   out.commit();
 }
 
+ExperimentConfig ExperimentConfig::pretraining_recipe() {
+  ExperimentConfig c;
+  c.name = "pretrain-t5-mini";
+  c.backbone.clear();
+  PretrainingConfig pre;
+  // docs/PRETRAINING.md: the dictionaries' prose, and the GLUE training sentences at a quarter of
+  // the chunks (they are few, and repeat the more the higher their weight).
+  pre.corpora = {{"build-corpus/dictionary.txt", 3.0}, {"build-corpus/glue.txt", 1.0}};
+  pre.corruption = {0.15, 3.0, 128};
+  pre.validation_lines = 1000;
+  // About 9.1M parameters, 18 MB in bf16 with T5's whole vocabulary (the embedding is two
+  // thirds of it): the most model that ships within 20 MB.
+  T5Config& a = pre.architecture;
+  a.vocab_size = 32128;
+  a.d_model = 192;
+  a.d_kv = 32;
+  a.num_heads = 6;
+  a.d_ff = 768;
+  a.num_layers = 4;
+  a.num_decoder_layers = 2;
+  a.feed_forward_proj = "relu";
+  a.tie_word_embeddings = true;
+  a.dropout_rate = 0.0;  // T5 v1.1 pretrains without dropout
+  pre.output = "t5-mini";
+  pre.output_bf16 = true;
+  c.pretraining = pre;
+  c.peft.variant = PeftVariant::kFullFinetune;
+  // 12000 steps of 128 chunks: about 27 passes over the corpus's 8M tokens.
+  c.steps = 12000;
+  c.batch_size = 128;
+  c.learning_rate = 2e-3;
+  c.warmup_steps = 1000;
+  c.weight_decay = 0.01;
+  c.max_grad_norm = 1.0;
+  c.label_smoothing = 0.0;
+  c.log_every = 50;
+  c.eval_every = 1000;
+  c.eval_batch_size = 256;
+  c.device = "cuda";
+  c.store = "pretrain-runs.db";
+  c.checkpoint_dir = "pretrain-checkpoints";
+  return c;
+}
+
 ExperimentConfig ExperimentConfig::demo() {
   ExperimentConfig c;
   c.name = "demo";
@@ -293,7 +431,8 @@ ExperimentConfig ExperimentConfig::demo() {
   c.peft.task_embedding_dim = 16;
   c.peft.projector_hidden_dim = 32;
   c.peft.projected_task_dim = 16;
-  // The tiny backbone is random: it must learn too, or the adapters sit on noise.
+  // The tiny backbone is random: it must learn too, or the adapters sit on noise. (The demo
+  // moves to the pretrained builtin:t5-mini, frozen, once it ships: docs/PRETRAINING.md.)
   c.peft.train_backbone_matching = {"encoder.", "decoder.", "shared."};
   c.max_source_length = 64;
   c.steps = 800;

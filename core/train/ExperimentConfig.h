@@ -9,7 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/data/PretrainingCorpus.h"
+#include "core/data/SpanCorruption.h"
 #include "core/data/TaskDefinition.h"
+#include "core/model/T5Config.h"
 #include "core/peft/PeftConfig.h"
 
 namespace hwb {
@@ -26,6 +29,20 @@ struct ExperimentTask {
   std::string name() const { return custom ? custom->name : glue; }
 };
 
+// A pretraining run (`hyperformer pretrain`, docs/PRETRAINING.md): T5's span corruption on
+// plain-text corpora instead of tasks. The model starts from `architecture` with fresh weights
+// drawn from training.seed, trains whole (variant finetune), and is written as a Hugging Face
+// folder to `output` when the run finishes.
+struct PretrainingConfig {
+  std::vector<CorpusSource> corpora;  // relative paths: from the working folder
+  SpanCorruptionOptions corruption;
+  std::size_t validation_lines = 1000;  // per corpus file, held out (at most 10% of its lines)
+  T5Config architecture;
+  std::string output = "pretrained-t5";  // the exported folder (config.json, model.safetensors,
+                                         // spiece.model)
+  bool output_bf16 = true;               // exported weights in bf16 (half the size), else fp32
+};
+
 // Everything a run needs, as one plain struct that round-trips through one versioned JSON schema:
 // the setup form edits it, presets are files of it, the command line reads it, and every run
 // stores it verbatim (DESIGN.md "The one configuration"). Defaults are the paper's recipe
@@ -35,15 +52,20 @@ struct ExperimentConfig {
   // Bundled GLUE samples for the demo (resources/demo/glue), usable as data.glue_dir.
   static constexpr std::string_view kBuiltinDemoData = "builtin:demo";
   static constexpr std::string_view kBuiltinTinyBackbone = "builtin:tiny";
+  // The backbone pretrained with `hyperformer pretrain --recipe`, to ship in resources/backbones
+  // (docs/PRETRAINING.md; not yet there).
+  static constexpr std::string_view kBuiltinPretrainedBackbone = "builtin:t5-mini";
 
   std::string name = "experiment";
-  // A Hugging Face T5 folder, or "builtin:tiny" (a small T5 made on the spot from `seed`).
+  // A Hugging Face T5 folder, "builtin:tiny" (a small T5 made on the spot from `seed`) or a
+  // shipped pretrained one ("builtin:t5-mini"); empty in a pretraining run.
   std::string backbone = std::string(kBuiltinTinyBackbone);
   // The variant and its sizes; its task list is filled from `tasks` (in that order).
   PeftConfig peft;
 
   // --- data
-  std::vector<ExperimentTask> tasks;
+  std::vector<ExperimentTask> tasks;  // empty in a pretraining run
+  std::optional<PretrainingConfig> pretraining;
   std::string glue_dir = std::string(kBuiltinDemoData);  // GLUE's download layout (SST-2/, ...)
   bool skip_bad_rows = false;  // false: a bad row refuses its task; true: skipped and counted
   bool reference_compatible = false;  // METHOD.md section 5's quirks, all at once
@@ -93,7 +115,10 @@ struct ExperimentConfig {
   // The built-in demo: the tiny T5, Hyperformer++ with the random backbone also trained, SST-2
   // and RTE samples bundled with the program. Trains on a CPU in a few minutes.
   static ExperimentConfig demo();
-  // The task names, in order.
+  // The recipe builtin:t5-mini was pretrained with (docs/PRETRAINING.md), reading the corpus that
+  // tools/corpus/make_pretraining_corpus.py writes to build-corpus/.
+  static ExperimentConfig pretraining_recipe();
+  // The task names, in order (a pretraining run's one task: span_corruption).
   std::vector<std::string> task_names() const;
 };
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/model/BuiltinBackbones.h"
 #include "core/model/DeviceSpec.h"
 #include "core/store/RunStore.h"
 #include "core/train/DistributedGroup.h"
@@ -51,14 +52,11 @@ std::vector<std::string> launch_problems(const ExperimentConfig& config) {
   } catch (const std::exception& e) {
     problems.push_back(std::string("training.device: ") + e.what());
   }
-  if (config.backbone != ExperimentConfig::kBuiltinTinyBackbone && !config.backbone.empty()) {
-    const fs::path folder = config.backbone;
-    std::error_code ec;
-    if (!fs::is_regular_file(folder / "config.json", ec)) {
-      problems.push_back("backbone: '" + config.backbone + "' " +
-                         (fs::is_directory(folder, ec) ? "has no config.json" : "is not a folder") +
-                         ": choose a Hugging Face T5 folder (config.json and model.safetensors) or "
-                         "builtin:tiny");
+  if (!config.backbone.empty() && !config.pretraining) {
+    try {
+      backbone_spec_config(config.backbone);
+    } catch (const std::exception& e) {
+      problems.push_back(std::string("backbone: ") + e.what());
     }
   }
   if (!config.tasks.empty() && !config.glue_dir.empty()) {

@@ -95,10 +95,11 @@ void StoreRecorder::on_weight_statistics(int64_t step, const WeightStatistics& s
     }
   }
   store_->add_weight_stats(run_, rows);
-  if (!stats.tasks.empty()) {
+  // Variants without task embeddings (plain adapters) have tasks but no similarities.
+  if (!stats.tasks.empty() && !stats.similarity_raw.empty())
     store_->add_similarity(run_, {step, "raw", stats.tasks, stats.similarity_raw});
+  if (!stats.tasks.empty() && !stats.similarity_projected.empty())
     store_->add_similarity(run_, {step, "projected", stats.tasks, stats.similarity_projected});
-  }
   store_->flush();
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/data/Batcher.h"
 #include "core/data/MultiTaskSampler.h"
+#include "core/data/PretrainingCorpus.h"
 #include "core/data/SentencePieceTokenizer.h"
 #include "core/model/Autocast.h"
 #include "core/model/DeviceSpec.h"
@@ -21,12 +22,14 @@
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
 #include "core/train/BatchTensors.h"
+#include "core/train/DenoisingEvaluation.h"
 #include "core/train/DistributedGroup.h"
 #include "core/train/Evaluator.h"
 #include "core/train/ExperimentBackbone.h"
 #include "core/train/ExperimentData.h"
 #include "core/train/GraphedSteps.h"
 #include "core/train/LearningRateSchedule.h"
+#include "core/train/PretrainedExport.h"
 #include "core/train/RankShare.h"
 #include "core/train/TrainerGraphs.h"
 #include "core/train/TrainingCheckpoint.h"
@@ -104,6 +107,8 @@ struct Trainer::Impl {
   std::unique_ptr<PeftModel> model;
   std::unique_ptr<AdamW> optimizer;
   std::unique_ptr<MultiTaskSampler> sampler;
+  // A pretraining run's objective: its batches are corrupted chunks, its evaluation denoising.
+  std::optional<SpanCorruption> corruption;
   TrainingState state;
   LossOptions loss_options;
 
@@ -143,7 +148,17 @@ struct Trainer::Impl {
     device = group() ? group()->device() : parse_device(config.device);
     bf16 = config.bf16 && device.is_cuda();
     tokenizer = SentencePieceTokenizer::load_t5();
-    tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
+    if (config.pretraining) {
+      // <extra_id_0> is the vocabulary's last id.
+      corruption.emplace(config.pretraining->corruption, tokenizer->vocab_size() - 1);
+      CorpusLoadOptions corpus;
+      corpus.validation_lines = config.pretraining->validation_lines;
+      corpus.seed = config.data_seed;
+      tasks = {load_pretraining_corpus(config.pretraining->corpora, *corruption, *tokenizer,
+                                       corpus)};
+    } else {
+      tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
+    }
     for (const LoadedTask& t : tasks) {
       log("info", t.definition.name + ": " + std::to_string(t.train.size()) + " train, " +
                       std::to_string(t.validation.size()) + " validation, " +
@@ -214,11 +229,14 @@ struct Trainer::Impl {
       return;
     }
     buckets = {32, config.max_source_length, 8};
-    std::map<std::string, int64_t> new_tokens;
-    for (const LoadedTask& t : tasks) {
-      new_tokens[t.definition.name] = t.definition.max_target_length;
+    // A pretraining run evaluates teacher-forced: it decodes nothing.
+    if (!corruption) {
+      std::map<std::string, int64_t> new_tokens;
+      for (const LoadedTask& t : tasks) {
+        new_tokens[t.definition.name] = t.definition.max_target_length;
+      }
+      generation_graphs = graphed_decoding(*model, std::move(new_tokens), bf16, kMaxGraphs);
     }
-    generation_graphs = graphed_decoding(*model, std::move(new_tokens), bf16, kMaxGraphs);
     if (config.gradient_accumulation > 1) {
       log("info",
           "CUDA graphs are not used for training steps: gradient accumulation runs several "
@@ -264,7 +282,11 @@ struct Trainer::Impl {
     options.bf16 = bf16;
     options.generation_graphs = generation_graphs.get();
     options.buckets = buckets;
-    EvaluationResult result = evaluate(*model, tasks, "validation", *tokenizer, device, options);
+    EvaluationResult result =
+        corruption
+            ? evaluate_denoising(*model, tasks.front(), *corruption, device, config.eval_batch_size,
+                                 bf16)
+            : evaluate(*model, tasks, "validation", *tokenizer, device, options);
     result.step = state.step;
     const bool best = result.average > state.best_score;
     if (best) {
@@ -293,6 +315,20 @@ struct Trainer::Impl {
     log("info", line + (best ? " (best)" : ""));
     return config.early_stopping_patience > 0 &&
            state.evaluations_since_best >= config.early_stopping_patience;
+  }
+
+  // A finished pretraining run leaves its model as a Hugging Face folder (docs/PRETRAINING.md).
+  void export_pretrained() {
+    if (!config.pretraining || !writes()) return;
+    const PretrainingConfig& pre = *config.pretraining;
+    const int64_t tokens_seen = state.step * config.batch_size * config.gradient_accumulation *
+                                world_size() * pre.corruption.input_length;
+    hwb::export_pretrained(model->backbone(), pre.output, pre.output_bf16,
+                           {{"hwb_pretraining_steps", std::to_string(state.step)},
+                            {"hwb_pretraining_input_tokens", std::to_string(tokens_seen)},
+                            {"hwb_experiment", config_json}});
+    log("info", "pretrained model written to " + pre.output + " (" + std::to_string(state.step) +
+                    " steps, " + std::to_string(tokens_seen) + " input tokens seen)");
   }
 
   // A peer's failure ends the run with a checkpoint of the last step every rank completed: the
@@ -338,10 +374,24 @@ struct Trainer::Impl {
     if (group()) {
       RankShare share =
           rank_share(*task.train.data, d.rows, rank(), world_size(), loss_options.sum_over_tokens);
-      d.loss_weight = share.loss_weight;
+      // Corrupted chunks have targets of (nearly) one length, made only when the batch is.
+      d.loss_weight = corruption ? 1.0 : share.loss_weight;
       d.rows = std::move(share.rows);
     }
     return d;
+  }
+
+  // The batch of drawn rows: a task's examples padded (to `buckets` when given), or in a
+  // pretraining run its chunks corrupted with noise seeded by the step, so a resumed run draws
+  // what the original would.
+  Batch make_batch(const LoadedTask& task, const std::vector<std::size_t>& rows, int64_t step,
+                   int64_t k, const LengthBuckets& shape) const {
+    if (corruption) {
+      return corruption->batch(*task.train.data, rows,
+                               config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
+                                   static_cast<uint64_t>(k));
+    }
+    return Batcher::make(*task.train.data, rows, shape);
   }
 
   // Dropout seeded by position in the run: a resumed run draws what the original would. Each rank
@@ -358,7 +408,7 @@ struct Trainer::Impl {
     for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
       const Draw d = draw();
       const LoadedTask& task = tasks[d.task];
-      const Batch batch = Batcher::make(*task.train.data, d.rows);
+      const Batch batch = make_batch(task, d.rows, step, k, {});
       const BatchTensors t = to_tensors(batch, device);
       seed_dropout(step, k);
       at::Tensor loss;
@@ -387,7 +437,7 @@ struct Trainer::Impl {
   at::Tensor graphed_step(int64_t step, double lr, const RecordLoss& record) {
     const Draw d = draw();
     const LoadedTask& task = tasks[d.task];
-    const Batch batch = Batcher::make(*task.train.data, d.rows, buckets);
+    const Batch batch = make_batch(task, d.rows, step, 0, buckets);
     const BatchTensors t = to_tensors(batch, device);
     seed_dropout(step, 0);
     lr_on_device.fill_(lr);
@@ -550,7 +600,9 @@ int64_t Trainer::step() const {
 RunOutcome Trainer::run() {
   impl_->config.validate();
   impl_->prepare();
-  return impl_->loop();
+  const RunOutcome outcome = impl_->loop();
+  if (outcome != RunOutcome::kStopped) impl_->export_pretrained();
+  return outcome;
 }
 
 }  // namespace hwb
