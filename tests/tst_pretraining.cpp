@@ -150,15 +150,16 @@ class TestPretraining : public QObject {
     // (whose chunks repeat to make it).
     const std::size_t total = big_chunks + small_chunks;
     QVERIFY(task.train.size() >= total - 1 && task.train.size() <= total + 1);  // each share rounds
-    const auto from_small = static_cast<std::size_t>(std::count_if(
-        task.train.indices.begin(), task.train.indices.end(),
-        [&](std::size_t row) { return row >= big_chunks; }));
+    const auto from_small =
+        static_cast<std::size_t>(std::count_if(task.train.indices.begin(), task.train.indices.end(),
+                                               [&](std::size_t row) { return row >= big_chunks; }));
     QCOMPARE(from_small, static_cast<std::size_t>(std::llround(total / 4.0)));
     QVERIFY(from_small > small_chunks);
     // Held-out lines: 40 per file, packed apart, and never in training.
     QVERIFY(!task.validation.empty());
     std::size_t held_tokens = 0;
-    for (std::size_t r : task.validation.indices) held_tokens += task.validation.data->source_ids(r).size();
+    for (std::size_t r : task.validation.indices)
+      held_tokens += task.validation.data->source_ids(r).size();
     QVERIFY(held_tokens > 80 * 5);
     // Same seed, same split; another seed holds out other lines.
     const LoadedTask again =
@@ -167,7 +168,8 @@ class TestPretraining : public QObject {
     options.seed = 7;
     const LoadedTask other =
         load_pretraining_corpus({{big_, 3.0}, {small_, 1.0}}, corruption, *tokenizer_, options);
-    QVERIFY(other.validation.data->source_ids(0).size() != task.validation.data->source_ids(0).size() ||
+    QVERIFY(other.validation.data->source_ids(0).size() !=
+                task.validation.data->source_ids(0).size() ||
             !std::equal(other.validation.data->source_ids(0).begin(),
                         other.validation.data->source_ids(0).end(),
                         task.validation.data->source_ids(0).begin()));
@@ -176,20 +178,27 @@ class TestPretraining : public QObject {
   void bad_corpora_name_the_file_and_the_fix() {
     const SpanCorruption corruption({0.15, 3.0, 32}, 32099);
     QVERIFY(test::throws_with(
-        [&] { load_pretraining_corpus({{path("missing.txt"), 1.0}}, corruption, *tokenizer_, {}); },
+        [&] {
+          load_pretraining_corpus({{path("missing.txt"), 1.0}}, corruption, *tokenizer_, {});
+        },
         {"missing.txt", "does not exist", "make_pretraining_corpus.py"}));
     test::write_text(path("blank.txt"), "\n  \n\t\n");
     QVERIFY(test::throws_with(
-        [&] { load_pretraining_corpus({{path("blank.txt"), 1.0}}, corruption, *tokenizer_, {}); },
+        [&] {
+          load_pretraining_corpus({{path("blank.txt"), 1.0}}, corruption, *tokenizer_, {});
+        },
         {"blank.txt", "no text"}));
     QVERIFY(test::throws_with(
-        [&] { load_pretraining_corpus({{big_, 0.0}}, corruption, *tokenizer_, {}); },
+        [&] {
+          load_pretraining_corpus({{big_, 0.0}}, corruption, *tokenizer_, {});
+        },
         {"big.txt", "weight must be positive"}));
   }
 
   void the_config_checks_and_round_trips() {
     const ExperimentConfig recipe = ExperimentConfig::pretraining_recipe();
-    QVERIFY2(recipe.problems().empty(), recipe.problems().empty() ? "" : recipe.problems()[0].c_str());
+    QVERIFY2(recipe.problems().empty(),
+             recipe.problems().empty() ? "" : recipe.problems()[0].c_str());
     QCOMPARE(recipe.task_names(), std::vector<std::string>{kSpanCorruptionTask});
     const nlohmann::json j = recipe.to_json();
     QCOMPARE(ExperimentConfig::from_json(j).to_json(), j);
@@ -204,9 +213,8 @@ class TestPretraining : public QObject {
     bad.pretraining->output.clear();
     std::string all;
     for (const std::string& p : bad.problems()) all += p + "\n";
-    for (const char* needle :
-         {"variant.variant", "backbone:", "data.tasks", "noise_density", "corpora[2].path",
-          "corpora[2].weight", "pretraining.output"}) {
+    for (const char* needle : {"variant.variant", "backbone:", "data.tasks", "noise_density",
+                               "corpora[2].path", "corpora[2].weight", "pretraining.output"}) {
       QVERIFY2(all.find(needle) != std::string::npos, qPrintable(QString::fromStdString(all)));
     }
     nlohmann::json typo = j;
@@ -222,7 +230,8 @@ class TestPretraining : public QObject {
     QCOMPARE(rec->losses.size(), std::size_t{24});
     // Learning: the last logged loss well under the first (from ~10.4, ln of the vocabulary).
     QVERIFY2(rec->losses.rbegin()->second < rec->losses.begin()->second - 1.0,
-             qPrintable(QString("%1 -> %2").arg(rec->losses.begin()->second)
+             qPrintable(QString("%1 -> %2")
+                            .arg(rec->losses.begin()->second)
                             .arg(rec->losses.rbegin()->second)));
     QCOMPARE(rec->evaluations.size(), std::size_t{2});
     const TaskEvaluation& e = rec->evaluations.back().tasks.at(0);
@@ -263,8 +272,9 @@ class TestPretraining : public QObject {
     QCOMPARE(resumed->outcome, RunOutcome::kFinished);
     QVERIFY(resumed->losses.size() < whole->losses.size());
     for (const auto& [step, loss] : resumed->losses) {
-      QVERIFY2(std::abs(loss - whole->losses.at(step)) < 1e-5,
-               qPrintable(QString("step %1: %2 vs %3").arg(step).arg(loss).arg(whole->losses.at(step))));
+      QVERIFY2(
+          std::abs(loss - whole->losses.at(step)) < 1e-5,
+          qPrintable(QString("step %1: %2 vs %3").arg(step).arg(loss).arg(whole->losses.at(step))));
     }
     QVERIFY(fs::exists(fs::path(c.pretraining->output) / "model.safetensors"));
   }

@@ -76,7 +76,7 @@ class TestSpanCorruption : public QObject {
       QCOMPARE(std::count(mask.begin(), mask.end(), true), 21);  // round(141 * 0.15)
       int spans = 0;
       for (std::size_t i = 0; i < mask.size(); ++i) spans += mask[i] && (i == 0 || !mask[i - 1]);
-      QCOMPARE(spans, 7);  // round(21 / 3)
+      QCOMPARE(spans, 7);      // round(21 / 3)
       QVERIFY(!mask.front());  // a kept span comes first
     }
   }
@@ -112,7 +112,8 @@ class TestSpanCorruption : public QObject {
     std::vector<std::int64_t> sentinels;
     for (std::int64_t id : input)
       if (id > 32000) sentinels.push_back(id);
-    QCOMPARE(sentinels, (std::vector<std::int64_t>{32099, 32098, 32097, 32096, 32095, 32094, 32093}));
+    QCOMPARE(sentinels,
+             (std::vector<std::int64_t>{32099, 32098, 32097, 32096, 32095, 32094, 32093}));
     const std::vector<std::int64_t> back = reassemble(input, target);
     QCOMPARE(back, std::vector<std::int64_t>(tokens.begin(), tokens.end()));
   }
@@ -132,7 +133,8 @@ class TestSpanCorruption : public QObject {
     QCOMPARE(b.target_ids.size(), std::size_t{3 * 14});
     // The full chunk fills its input exactly; the short one is padded.
     QCOMPARE(std::accumulate(b.source_mask.begin(), b.source_mask.begin() + 64, 0), 64);
-    const int short_ids = std::accumulate(b.source_mask.begin() + 64, b.source_mask.begin() + 128, 0);
+    const int short_ids =
+        std::accumulate(b.source_mask.begin() + 64, b.source_mask.begin() + 128, 0);
     QCOMPARE(short_ids, 20 - 3 + 1 + 1);  // 3 noise tokens in 1 span, its sentinel, EOS
     QCOMPARE(b.target_lengths, (std::vector<std::int64_t>{14, 5, 14}));
     // The same seed gives the same noise; rows at other positions or another seed differ.

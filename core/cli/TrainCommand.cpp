@@ -24,7 +24,7 @@ namespace {
 struct TrainOptions {
   bool pretrain = false;  // `pretrain` rather than `train`
   std::string config;
-  bool demo = false;  // train --demo, or pretrain --recipe
+  bool demo = false;                 // train --demo, or pretrain --recipe
   std::vector<std::string> corpora;  // pretrain --corpus FILE[:WEIGHT]
   std::string out;                   // pretrain --out DIR
   std::string store;
@@ -254,9 +254,13 @@ void add_run_command(CLI::App& app, bool pretrain) {
   });
 }
 
-void add_train_command(CLI::App& app) { add_run_command(app, false); }
+void add_train_command(CLI::App& app) {
+  add_run_command(app, false);
+}
 
-void add_pretrain_command(CLI::App& app) { add_run_command(app, true); }
+void add_pretrain_command(CLI::App& app) {
+  add_run_command(app, true);
+}
 
 void add_resume_command(CLI::App& app) {
   auto store = std::make_shared<std::string>("runs.db");

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Hyperformer Workbench command line: train multi-task T5 experiments (Hyperformer, "
       "Hyperformer++, adapters, fine-tuning) headless into a run store the workbench opens, resume "
-      "and evaluate them, pretrain a small T5, list and export runs, inspect T5 checkpoints and check this build "
+      "and evaluate them, pretrain a small T5, list and export runs, inspect T5 checkpoints and "
+      "check this build "
       "against transformers' reference outputs"
 #ifdef HWB_WITH_FETCH
       ", and fetch T5 checkpoints and GLUE tasks"

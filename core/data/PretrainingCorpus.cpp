@@ -54,7 +54,8 @@ std::vector<std::vector<std::int32_t>> tokenize_lines(const Tokenizer& tokenizer
                                                       unsigned threads) {
   std::vector<std::vector<std::int32_t>> ids(lines.size());
   const std::size_t workers = std::clamp<std::size_t>(
-      lines.size() / 2000, 1, threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
+      lines.size() / 2000, 1,
+      threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::exception_ptr> errors(workers);
   auto work = [&](std::size_t w) {
     try {
@@ -151,9 +152,8 @@ LoadedTask load_pretraining_corpus(const std::vector<CorpusSource>& sources,
     std::size_t tokens = 0;
     for (const auto& ids : train_ids) tokens += ids.size();
     train_rows.push_back(pack(train_ids, train_numbers, length, *train));
-    const auto held_rows =
-        pack(tokenize_lines(tokenizer, held_lines, options.threads), held_numbers, length,
-             *validation);
+    const auto held_rows = pack(tokenize_lines(tokenizer, held_lines, options.threads),
+                                held_numbers, length, *validation);
     validation_rows.insert(validation_rows.end(), held_rows.begin(), held_rows.end());
     if (train_rows.back().empty()) {
       throw Error("Corpus file '" + source.path.string() +
@@ -173,14 +173,15 @@ LoadedTask load_pretraining_corpus(const std::vector<CorpusSource>& sources,
   }
   // Mixing: file i's share of the chunks is its weight's share.
   const std::size_t total = train->size();
-  const double weight_sum = std::accumulate(sources.begin(), sources.end(), 0.0,
-                                            [](double a, const CorpusSource& s) { return a + s.weight; });
+  const double weight_sum =
+      std::accumulate(sources.begin(), sources.end(), 0.0,
+                      [](double a, const CorpusSource& s) { return a + s.weight; });
   std::vector<std::size_t> indices;
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const std::vector<std::size_t>& rows = train_rows[i];
     const auto count = std::max<std::size_t>(
-        1, static_cast<std::size_t>(std::llround(sources[i].weight / weight_sum *
-                                                  static_cast<double>(total))));
+        1, static_cast<std::size_t>(
+               std::llround(sources[i].weight / weight_sum * static_cast<double>(total))));
     for (std::size_t k = 0; k + rows.size() <= count; k += rows.size())
       indices.insert(indices.end(), rows.begin(), rows.end());
     std::vector<std::size_t> rest = rows;

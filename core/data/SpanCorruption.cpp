@@ -17,7 +17,9 @@ struct Counts {
 };
 
 // Python's round() on the products T5's helper rounds (halves to even, as numpy does).
-std::int64_t round_half_even(double x) { return static_cast<std::int64_t>(std::nearbyint(x)); }
+std::int64_t round_half_even(double x) {
+  return static_cast<std::int64_t>(std::nearbyint(x));
+}
 
 Counts noise_counts(std::int64_t length, double density, double mean_span) {
   Counts c;

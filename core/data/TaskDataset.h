@@ -33,8 +33,8 @@ class TaskDataset {
 
   // Appends a row that is ids only (no texts): a packed pretraining chunk (SpanCorruption) whose
   // target is made when the batch is.
-  void append_ids(std::span<const std::int32_t> source_ids, std::span<const std::int32_t> target_ids,
-                  std::size_t line);
+  void append_ids(std::span<const std::int32_t> source_ids,
+                  std::span<const std::int32_t> target_ids, std::size_t line);
 
   std::size_t size() const { return lines_.size(); }
   bool empty() const { return lines_.empty(); }

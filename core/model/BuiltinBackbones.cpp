@@ -31,15 +31,21 @@ std::string known_specs() {
 
 }  // namespace
 
-bool is_builtin_tiny(std::string_view spec) { return spec == kBuiltinTinySpec; }
+bool is_builtin_tiny(std::string_view spec) {
+  return spec == kBuiltinTinySpec;
+}
 
 namespace {
 
-bool is_random(std::string_view spec) { return spec.substr(0, kRandomPrefix.size()) == kRandomPrefix; }
+bool is_random(std::string_view spec) {
+  return spec.substr(0, kRandomPrefix.size()) == kRandomPrefix;
+}
 
 }  // namespace
 
-bool is_made_from_seed(std::string_view spec) { return is_builtin_tiny(spec) || is_random(spec); }
+bool is_made_from_seed(std::string_view spec) {
+  return is_builtin_tiny(spec) || is_random(spec);
+}
 
 std::vector<std::string> builtin_backbone_names() {
   std::vector<std::string> names = {"tiny"};

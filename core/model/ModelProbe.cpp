@@ -85,7 +85,9 @@ std::unique_ptr<ModelProbe> ModelProbe::open(const std::string& spec, uint64_t s
   return std::unique_ptr<ModelProbe>(new ModelProbe(std::move(state)));
 }
 
-const ModelSummary& ModelProbe::summary() const { return state_->summary; }
+const ModelSummary& ModelProbe::summary() const {
+  return state_->summary;
+}
 
 ProbeResult ModelProbe::run(const ProbeRequest& request) {
   State& s = *state_;

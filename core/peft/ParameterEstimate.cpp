@@ -206,6 +206,8 @@ ParameterReport estimate_parameters(const T5Config& backbone, const PeftConfig& 
   return ParameterReport::tally(peft, expected_parameters(backbone, peft));
 }
 
-T5Config backbone_config(std::string_view backbone) { return backbone_spec_config(backbone); }
+T5Config backbone_config(std::string_view backbone) {
+  return backbone_spec_config(backbone);
+}
 
 }  // namespace hwb

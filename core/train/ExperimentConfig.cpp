@@ -29,12 +29,14 @@ void add_nested(std::vector<std::string>& problems, const std::string& path,
 void pretraining_problems(const ExperimentConfig& c, std::vector<std::string>& p) {
   const PretrainingConfig& pre = *c.pretraining;
   if (!c.backbone.empty()) {
-    p.push_back("backbone: a pretraining run starts from pretraining.architecture with fresh "
-                "weights; leave backbone empty");
+    p.push_back(
+        "backbone: a pretraining run starts from pretraining.architecture with fresh "
+        "weights; leave backbone empty");
   }
   if (!c.tasks.empty()) {
-    p.push_back("data.tasks: a pretraining run has no tasks (its text is pretraining.corpora); "
-                "remove them");
+    p.push_back(
+        "data.tasks: a pretraining run has no tasks (its text is pretraining.corpora); "
+        "remove them");
   }
   if (c.peft.variant != PeftVariant::kFullFinetune)
     p.push_back("variant.variant: a pretraining run trains the whole model: use full_finetune");
@@ -130,7 +132,8 @@ std::vector<std::string> ExperimentConfig::problems() const {
   if (pretraining) {
     pretraining_problems(*this, p);
   } else {
-    if (backbone.empty()) p.push_back("backbone: give a T5 folder, builtin:tiny or builtin:t5-mini");
+    if (backbone.empty())
+      p.push_back("backbone: give a T5 folder, builtin:tiny or builtin:t5-mini");
     if (tasks.empty()) p.push_back("data.tasks: choose at least one task");
   }
   std::set<std::string> seen;

@@ -154,8 +154,8 @@ struct Trainer::Impl {
       CorpusLoadOptions corpus;
       corpus.validation_lines = config.pretraining->validation_lines;
       corpus.seed = config.data_seed;
-      tasks = {load_pretraining_corpus(config.pretraining->corpora, *corruption, *tokenizer,
-                                       corpus)};
+      tasks = {
+          load_pretraining_corpus(config.pretraining->corpora, *corruption, *tokenizer, corpus)};
     } else {
       tasks = load_experiment_tasks(config, *tokenizer, setup.cache_dir);
     }
@@ -283,10 +283,9 @@ struct Trainer::Impl {
     options.generation_graphs = generation_graphs.get();
     options.buckets = buckets;
     EvaluationResult result =
-        corruption
-            ? evaluate_denoising(*model, tasks.front(), *corruption, device, config.eval_batch_size,
-                                 bf16)
-            : evaluate(*model, tasks, "validation", *tokenizer, device, options);
+        corruption ? evaluate_denoising(*model, tasks.front(), *corruption, device,
+                                        config.eval_batch_size, bf16)
+                   : evaluate(*model, tasks, "validation", *tokenizer, device, options);
     result.step = state.step;
     const bool best = result.average > state.best_score;
     if (best) {
@@ -387,9 +386,9 @@ struct Trainer::Impl {
   Batch make_batch(const LoadedTask& task, const std::vector<std::size_t>& rows, int64_t step,
                    int64_t k, const LengthBuckets& shape) const {
     if (corruption) {
-      return corruption->batch(*task.train.data, rows,
-                               config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 +
-                                   static_cast<uint64_t>(k));
+      return corruption->batch(
+          *task.train.data, rows,
+          config.seed * 1000003ULL + static_cast<uint64_t>(step) * 64 + static_cast<uint64_t>(k));
     }
     return Batcher::make(*task.train.data, rows, shape);
   }
