@@ -40,7 +40,8 @@ start)
     --out probe-model >probe.log 2>&1 || { tail -30 probe.log; exit 1; }
   grep -v '^\s*$' probe.log | tail -8
   probe_seconds=$(python3 -c "import time; print(time.time() - $probe_start)")
-  steps=${2:-$(python3 -c "print(int(round((${PRETRAIN_SECONDS:-480} / ($probe_seconds / 200.0)) / 1000.0)) * 1000)")}
+  # What fits PRETRAIN_SECONDS at the probe's speed, in thousands, between 2000 and MAX_STEPS.
+  steps=${2:-$(python3 -c "print(min(${MAX_STEPS:-20000}, max(2000, int(round((${PRETRAIN_SECONDS:-480} / ($probe_seconds / 200.0)) / 1000.0)) * 1000)))")}
   echo "probe: 200 steps in $probe_seconds s (loading and exporting included); pretraining $steps steps"
   echo "$steps" >steps.txt
   # The check script against the probe's export, before the long run depends on it.
