@@ -170,7 +170,7 @@ def config(name, variant, tasks, seed, args, reduction_factor, customs):
         },
         "training": {
             "device": args.device,
-            "bf16": True,
+            "bf16": args.bf16 == "on",
             "cuda_graphs": True,
             "steps": steps,
             "batch_size": 32,
@@ -202,6 +202,8 @@ def main():
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--device", default="cuda")
     p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--bf16", choices=["on", "off"], default="on",
+                   help="bf16 autocast on CUDA (training.bf16); off trains in fp32")
     p.add_argument("--reduction-factor", type=int, default=0,
                    help="default: d_model / 16 (adapter bottleneck 16)")
     p.add_argument("--hyperformer", default=os.environ.get("H", ""),

@@ -11,6 +11,7 @@
 #   OUT       output folder [/tmp/table]; everything below goes there
 #   DATA      an existing data folder from make_table_data.sh [made in $OUT/data from ../shared/data]
 #   STEPS [2000]  SEEDS [1,2,3]  DEVICE [cuda]  EVAL_EVERY [500]  JOBS [6]  (runs at once)
+#   BF16 [on]     training.bf16 of every run (off: fp32)
 #
 # Each run writes its own store, $OUT/stores/<run>.db: several processes would share one SQLite file
 # only through its 5-second busy timeout (RunStoreOptions), which a burst of evaluation rows from
@@ -49,7 +50,7 @@ rm -rf "$OUT/configs" "$OUT/eval" "$OUT/logs" "$OUT/stores"/*.db* "$OUT/stores/c
   "$OUT/table.db"* "$OUT/times.tsv" "$OUT/commands.tsv"
 mkdir -p "$OUT/configs" "$OUT/eval" "$OUT/logs" "$OUT/stores"
 H=$H python3 "$here/make_configs.py" --backbone "$BACKBONE" --data "$DATA" --out "$OUT/configs" \
-  --steps "$STEPS" --seeds "$SEEDS" --device "$DEVICE" --eval-every "$EVAL_EVERY"
+  --steps "$STEPS" --seeds "$SEEDS" --device "$DEVICE" --eval-every "$EVAL_EVERY" --bf16 "${BF16:-on}"
 
 # Several processes share the machine's cores: LibTorch's CPU threads per process.
 threads=$(( $(nproc) / JOBS )); [ "$threads" -ge 1 ] || threads=1
