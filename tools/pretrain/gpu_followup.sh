@@ -5,7 +5,7 @@
 #   2. bf16 check: the table's Adapters SST-2 run for 100 steps with bf16 + CUDA graphs, bf16
 #      eagerly, and fp32 (the first table run lost the adapter rows to a NaN loss at step 50);
 #   3. the demo's settings (Hyperformer++, frozen backbone) on all of SST-2 and RTE, on the shipped
-#      backbone (reduction factors 8 and 16, learning rates 1e-3 and 3e-3) and on a random one of
+#      backbone (reduction factors 8 and 16, learning rates 1e-3 to 1e-2) and on a random one of
 #      its shape, scored on the test split (SST-2's official dev set);
 #   4. the paper-shaped table (bench/table/run_table_gpu.sh), in fp32 if bf16 gave NaN in 2.
 # Everything lands in $OUT/followup.tar.gz. Data: .device/table-data (bench/table/make_table_data.sh).
@@ -48,7 +48,9 @@ done
 grep -q failed logs/nan-bf16-graphs.log && ! grep -q failed logs/nan-fp32.log && bf16=off
 
 # 3. The demo's settings on full SST-2 + RTE.
-for run in t5mini:8:1e-3 t5mini:16:1e-3 t5mini:8:3e-3 t5mini:16:3e-3 random:8:1e-3 random:8:3e-3; do
+export OMP_NUM_THREADS=1
+for run in t5mini:8:1e-3 t5mini:8:3e-3 t5mini:8:1e-2 t5mini:16:1e-3 t5mini:16:3e-3 random:8:1e-3 \
+  random:8:3e-3 random:8:1e-2; do
   IFS=: read -r kind rf lr <<<"$run"
   spec=$backbone; [ "$kind" = random ] && spec=random:$backbone
   name=demo-$kind-rf$rf-lr$lr
