@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the README's first command starts: the workbench on its built-in demo experiment (a tiny T5
-# made on the spot, Hyperformer++, bundled SST-2 and RTE samples), training at once with the live
+# What the README's first command starts: the workbench on its built-in demo experiment
+# (Hyperformer++ on the shipped builtin:t5-mini, frozen; bundled SST-2 and RTE samples), training at once with the live
 # page in view. Without a display it trains the same demo headless with the command-line tool, and
 # says so.
 set -euo pipefail

@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption model_option(
-      "model", "Open this backbone at start: builtin:tiny or a Hugging Face T5 folder.", "spec");
+      "model",
+      "Open this backbone at start: builtin:t5-mini, builtin:tiny or a Hugging Face T5 folder.",
+      "spec");
   parser.addOption(model_option);
   const QCommandLineOption store_option("store", "Open this run store at start.", "file");
   parser.addOption(store_option);
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
   parser.addOption(page_option);
   const QCommandLineOption demo_option(
       "demo",
-      "Load the built-in demo experiment (tiny T5, Hyperformer++, SST-2 and RTE samples) and "
+      "Load the built-in demo experiment (Hyperformer++ on the pretrained builtin:t5-mini, frozen; "
+      "SST-2 and RTE samples) and "
       "start it; its runs go to demo-runs.db in the application's data folder.");
   parser.addOption(demo_option);
   parser.process(app);

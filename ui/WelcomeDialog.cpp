@@ -28,7 +28,8 @@ WelcomeDialog::WelcomeDialog(QWidget* parent) : QDialog(parent) {
   intro->setWordWrap(true);
   QPushButton* demo = choice(
       "welcome_demo", tr("Run the demo experiment"),
-      tr("A tiny T5 learns SST-2 and RTE samples with Hyperformer++ on this machine, in minutes"));
+      tr("Hyperformer++ learns SST-2 and RTE samples on a small pretrained T5, frozen, on this "
+         "machine, in minutes"));
   QPushButton* open = choice("welcome_open", tr("Open a run store…"),
                              tr("The runs of an earlier session or of a headless GPU run"));
   QPushButton* fresh = choice("welcome_new", tr("New experiment"),

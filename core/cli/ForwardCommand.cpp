@@ -52,7 +52,8 @@ void run_forward(ForwardOptions& o) {
   }
   std::cout << "device       " << r.device << (o.request.bf16 ? " (bf16 autocast)" : "") << "\n"
             << "input ids    " << list(r.input_ids) << "\n";
-  if (r.loss) std::cout << "target ids   " << list(r.target_ids) << "\nloss         " << *r.loss << "\n";
+  if (r.loss)
+    std::cout << "target ids   " << list(r.target_ids) << "\nloss         " << *r.loss << "\n";
   std::cout << "logits       " << list(r.logits_shape) << ", sum " << r.logits_sum << "\n"
             << "generated    " << list(r.generated_ids) << "\n";
   if (r.generated_text) std::cout << "as text      \"" << *r.generated_text << "\"\n";
@@ -65,8 +66,8 @@ void add_forward_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "forward", "Run a T5 on one input: the loss against a target, and the greedy output");
   cmd->add_option("--model", o->model,
-                  "Hugging Face T5 folder (config.json + safetensors), or builtin:tiny (a small "
-                  "random T5 made on the spot)")
+                  "Hugging Face T5 folder (config.json + safetensors), builtin:t5-mini (the "
+                  "shipped pretrained T5) or builtin:tiny (a small random T5 made on the spot)")
       ->required();
   cmd->add_option("--text", o->request.text,
                   "Input text, tokenised with T5's SentencePiece vocabulary (EOS appended)");

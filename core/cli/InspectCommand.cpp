@@ -40,7 +40,8 @@ void print_text(const ModelSummary& s) {
             << c.relative_attention_max_distance << "\n";
   if (!s.stored_dtypes.empty()) {
     std::cout << "Stored as   ";
-    for (const auto& [dtype, n] : s.stored_dtypes) std::cout << " " << dtype << " (" << n << " tensors)";
+    for (const auto& [dtype, n] : s.stored_dtypes)
+      std::cout << " " << dtype << " (" << n << " tensors)";
     std::cout << "\n";
   }
   std::cout << "Parameters\n";
@@ -59,8 +60,9 @@ void add_inspect_command(CLI::App& app) {
   auto o = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand(
       "inspect", "Show a T5 checkpoint's configuration, parameter counts by component and dtypes");
-  cmd->add_option("--model", o->model,
-                  "Hugging Face T5 folder (config.json + safetensors), or builtin:tiny")
+  cmd->add_option(
+         "--model", o->model,
+         "Hugging Face T5 folder (config.json + safetensors), builtin:t5-mini or builtin:tiny")
       ->required();
   cmd->add_flag("--json", o->json, "Print JSON for scripts");
   cmd->callback([o] {

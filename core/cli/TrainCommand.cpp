@@ -214,7 +214,8 @@ void add_run_command(CLI::App& app, bool pretrain) {
                     "Experiment JSON (a preset from resources/presets, or "
                     "one saved by the workbench)");
     cmd->add_flag("--demo", o->demo,
-                  "The built-in demo: tiny T5, Hyperformer++, SST-2 and RTE samples (no files "
+                  "The built-in demo: Hyperformer++ on builtin:t5-mini, frozen; SST-2 and RTE "
+                  "samples (no files "
                   "needed)");
   }
   cmd->add_option("--store", o->store, "Run store file (overrides output.store)");

@@ -195,10 +195,15 @@ QWidget* SetupForm::build_model_section() {
   form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   backbone_ = line("backbone");
   backbone_->setToolTip(
-      tr("A Hugging Face T5 folder (config.json, model.safetensors) or builtin:tiny"));
+      tr("A Hugging Face T5 folder (config.json, model.safetensors), builtin:t5-mini (a small T5 "
+         "pretrained for this program) or builtin:tiny (random weights, for quick trials)"));
   auto* browse = new QPushButton(tr("Browse…"));
+  auto* mini = new QPushButton(tr("Built-in mini"));
+  mini->setObjectName("builtin_mini");
+  mini->setToolTip(tr("builtin:t5-mini: 9.1M parameters, pretrained with span corruption"));
   auto* tiny = new QPushButton(tr("Built-in tiny"));
-  form->addRow(tr("Backbone"), with_buttons(backbone_, {browse, tiny}));
+  tiny->setToolTip(tr("builtin:tiny: random weights; learns nothing frozen"));
+  form->addRow(tr("Backbone"), with_buttons(backbone_, {browse, mini, tiny}));
   backbone_info_ = new QLabel;
   backbone_info_->setObjectName("backbone_info");
   backbone_info_->setWordWrap(true);
@@ -246,11 +251,14 @@ QWidget* SetupForm::build_model_section() {
   form->addRow(tr("Also train"), train_backbone_matching_);
 
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_backbone);
-  connect(tiny, &QPushButton::clicked, this, [this] {
-    backbone_->setText(QString::fromLatin1(ExperimentConfig::kBuiltinTinyBackbone.data(),
-                                           ExperimentConfig::kBuiltinTinyBackbone.size()));
+  const auto use_backbone = [this](std::string_view spec) {
+    backbone_->setText(QString::fromLatin1(spec.data(), static_cast<qsizetype>(spec.size())));
     on_edited();
-  });
+  };
+  connect(mini, &QPushButton::clicked, this,
+          [use_backbone] { use_backbone(ExperimentConfig::kBuiltinPretrainedBackbone); });
+  connect(tiny, &QPushButton::clicked, this,
+          [use_backbone] { use_backbone(ExperimentConfig::kBuiltinTinyBackbone); });
   connect(variant_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
   connect(non_linearity_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
   connect(adapters_in_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
