@@ -11,9 +11,12 @@
 #include "core/model/Safetensors.h"
 #include "core/model/T5Checkpoint.h"
 #include "core/train/TrainingSession.h"
+#include "tests/RecordingObserver.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
+using hwb::test::record_run;
+using hwb::test::Recorder;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,36 +36,6 @@ void write_lines(const fs::path& file, const std::vector<std::string>& lines, st
   std::ofstream out(file);
   for (std::size_t i = begin; i < end; ++i) out << lines[i] << "\n";
 }
-
-class Recorder : public TrainingObserver {
- public:
-  void on_scalars(int64_t step, double,
-                  const std::vector<std::pair<std::string, double>>& values) override {
-    std::lock_guard lock(mutex);
-    for (const auto& [tag, v] : values)
-      if (tag == "loss") losses[step] = v;
-    last_step = step;
-  }
-  void on_evaluation(const EvaluationResult& r, bool) override {
-    std::lock_guard lock(mutex);
-    evaluations.push_back(r);
-  }
-  void on_finished(RunOutcome o, const std::string& m) override {
-    std::lock_guard lock(mutex);
-    outcome = o;
-    message = m;
-  }
-  int64_t step() {
-    std::lock_guard lock(mutex);
-    return last_step;
-  }
-  std::mutex mutex;
-  std::map<int64_t, double> losses;
-  std::vector<EvaluationResult> evaluations;
-  RunOutcome outcome = RunOutcome::kFailed;
-  std::string message;
-  int64_t last_step = 0;
-};
 
 }  // namespace
 
@@ -112,12 +85,7 @@ class TestPretraining : public QObject {
   }
 
   std::shared_ptr<Recorder> run(const ExperimentConfig& c, const TrainerSetup& s) {
-    auto rec = std::make_shared<Recorder>();
-    auto session = TrainingSession::start(c, s, {rec});
-    session->wait();
-    if (session->state() == TrainingSession::State::kFailed)
-      qWarning("%s", session->error().c_str());
-    return rec;
+    return record_run(c, s);
   }
 
  private Q_SLOTS:

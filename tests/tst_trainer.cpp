@@ -2,58 +2,19 @@
 // stop from another thread, evaluation and checkpoints reported to observers.
 #include <ATen/ATen.h>
 
-#include <mutex>
 #include <thread>
 
 #include "core/train/TrainingSession.h"
 #include "tests/DemoTestConfig.h"
+#include "tests/RecordingObserver.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
+using hwb::test::record_run;
+using hwb::test::Recorder;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Keeps what the trainer reports, thread-safely.
-class Recorder : public TrainingObserver {
- public:
-  void on_scalars(int64_t step, double,
-                  const std::vector<std::pair<std::string, double>>& values) override {
-    std::lock_guard lock(mutex_);
-    for (const auto& [tag, v] : values) {
-      if (tag == "loss") losses[step] = v;
-    }
-  }
-  void on_progress(const TrainingProgress& p) override {
-    std::lock_guard lock(mutex_);
-    last_step = p.step;
-  }
-  void on_evaluation(const EvaluationResult& r, bool) override {
-    std::lock_guard lock(mutex_);
-    evaluations.push_back(r);
-  }
-  void on_checkpoint(int64_t step, const std::string& path, double, bool best) override {
-    std::lock_guard lock(mutex_);
-    checkpoints.emplace_back(step, path, best);
-  }
-  void on_finished(RunOutcome o, const std::string& m) override {
-    std::lock_guard lock(mutex_);
-    outcome = o;
-    message = m;
-  }
-  int64_t step() {
-    std::lock_guard lock(mutex_);
-    return last_step;
-  }
-
-  std::mutex mutex_;
-  std::map<int64_t, double> losses;
-  std::vector<EvaluationResult> evaluations;
-  std::vector<std::tuple<int64_t, std::string, bool>> checkpoints;
-  RunOutcome outcome = RunOutcome::kFailed;
-  std::string message;
-  int64_t last_step = 0;
-};
 
 ExperimentConfig small_config() {
   return hwb::test::short_demo_config();
@@ -73,12 +34,7 @@ class TestTrainer : public QObject {
     return s;
   }
   std::shared_ptr<Recorder> run(const ExperimentConfig& c, const TrainerSetup& s) {
-    auto rec = std::make_shared<Recorder>();
-    auto session = TrainingSession::start(c, s, {rec});
-    session->wait();
-    if (session->state() == TrainingSession::State::kFailed)
-      qWarning("%s", session->error().c_str());
-    return rec;
+    return record_run(c, s);
   }
 
  private Q_SLOTS:
