@@ -97,6 +97,9 @@ void add_runs_command(CLI::App& app) {
   CLI::App* runs = app.add_subcommand("runs", "List, show, export and import runs of a run store");
   runs->require_subcommand(1);
   runs->add_option("--store", *store, "Run store file")->capture_default_str();
+  // `runs list --store F` as well as `runs --store F list`: the subcommands pass options they do
+  // not know to `runs` (the README and the examples write it the first way).
+  runs->fallthrough();
 
   runs->add_subcommand("list", "One line per run")->callback([store] { list_runs(*store); });
 
