@@ -12,7 +12,9 @@
 
 namespace hwb::test {
 
-inline std::filesystem::path data_dir() { return std::filesystem::path(HWB_TEST_DATA_DIR); }
+inline std::filesystem::path data_dir() {
+  return std::filesystem::path(HWB_TEST_DATA_DIR);
+}
 
 inline nlohmann::json read_json(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -27,7 +29,8 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 
 // Runs `f`, expecting an exception whose message contains every one of `needles`.
 template <typename F>
-bool throws_with(F&& f, std::initializer_list<std::string> needles, std::string* message = nullptr) {
+bool throws_with(F&& f, std::initializer_list<std::string> needles,
+                 std::string* message = nullptr) {
   try {
     f();
   } catch (const std::exception& e) {

@@ -29,8 +29,7 @@ class TestSafetensors : public QObject {
     const at::Tensor b = at::randn({3});
     const at::Tensor scalar = at::scalar_tensor(3.25, at::kFloat);
     const at::Tensor empty = at::zeros({0, 4});
-    write_safetensors(path("rt.safetensors"),
-                      {{"b", b}, {"a", a}, {"s", scalar}, {"e", empty}},
+    write_safetensors(path("rt.safetensors"), {{"b", b}, {"a", a}, {"s", scalar}, {"e", empty}},
                       {{"hwb_config", "{\"x\":1}"}});
     SafetensorsFile f(path("rt.safetensors"));
     QCOMPARE(f.entries().size(), std::size_t{4});
@@ -46,8 +45,7 @@ class TestSafetensors : public QObject {
   void half_precision_is_converted_on_load() {
     at::manual_seed(3);
     const at::Tensor x = at::randn({8, 2});
-    write_safetensors(path("h.safetensors"),
-                      {{"h", x.to(at::kHalf)}, {"bf", x.to(at::kBFloat16)}});
+    write_safetensors(path("h.safetensors"), {{"h", x.to(at::kHalf)}, {"bf", x.to(at::kBFloat16)}});
     SafetensorsFile f(path("h.safetensors"));
     QCOMPARE(f.entries().at("h").dtype, std::string("F16"));
     QCOMPARE(f.entries().at("bf").dtype, std::string("BF16"));
@@ -107,13 +105,16 @@ class TestSafetensors : public QObject {
     const std::string before = small_file();
     // int64 cannot be stored: the write is refused and the old file stays.
     QVERIFY(throws_with(
-        [&] { write_safetensors(path("small.safetensors"), {{"i", at::arange(3)}}); },
+        [&] {
+          write_safetensors(path("small.safetensors"), {{"i", at::arange(3)}});
+        },
         {"Cannot store dtype"}));
     std::ifstream in(path("small.safetensors"), std::ios::binary);
     QCOMPARE(std::string(std::istreambuf_iterator<char>(in), {}), before);
     // No temporary is left behind.
     int files = 0;
-    for (const auto& e : fs::directory_iterator(path(""))) files += e.path().filename().string()[0] == '.';
+    for (const auto& e : fs::directory_iterator(path("")))
+      files += e.path().filename().string()[0] == '.';
     QCOMPARE(files, 0);
   }
 };

@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixture(const std::string& name) { return hwb::test::data_dir() / "t5" / name; }
+fs::path fixture(const std::string& name) {
+  return hwb::test::data_dir() / "t5" / name;
+}
 
 at::Tensor tensor_2d(const nlohmann::json& rows) {
   std::vector<int64_t> flat;
@@ -28,7 +30,8 @@ at::Tensor tensor_2d(const nlohmann::json& rows) {
 
 void copy_folder(const fs::path& from, const fs::path& to) {
   fs::create_directories(to);
-  for (const auto& e : fs::directory_iterator(from)) fs::copy_file(e.path(), to / e.path().filename());
+  for (const auto& e : fs::directory_iterator(from))
+    fs::copy_file(e.path(), to / e.path().filename());
 }
 
 }  // namespace
@@ -92,10 +95,9 @@ class TestT5Parity : public QObject {
     const at::Tensor labels = tensor_2d(ref["labels"]);
     LossOptions sum;
     sum.sum_over_tokens = true;
-    const double total = model
-                             ->forward(tensor_2d(ref["input_ids"]), tensor_2d(ref["attention_mask"]),
-                                       labels, sum)
-                             .loss.item<double>();
+    const double total =
+        model->forward(tensor_2d(ref["input_ids"]), tensor_2d(ref["attention_mask"]), labels, sum)
+            .loss.item<double>();
     const double tokens = (labels != -100).sum().item<double>();
     QVERIFY(std::abs(total - ref["loss"].get<double>() * tokens) < 1e-3);
   }
@@ -133,8 +135,7 @@ class TestT5Parity : public QObject {
     QVERIFY(throws_with([&] { load_t5(tmp("empty")); }, {"config.json"}));
     copy_folder(fixture("v10_tied_f32"), tmp("noweights"));
     fs::remove(tmp("noweights") / "model.safetensors");
-    QVERIFY(throws_with([&] { load_t5(tmp("noweights")); },
-                        {"noweights", "model.safetensors"}));
+    QVERIFY(throws_with([&] { load_t5(tmp("noweights")); }, {"noweights", "model.safetensors"}));
     copy_folder(fixture("v11_untied_bf16_sharded"), tmp("noshard"));
     fs::remove(tmp("noshard") / "model-00002-of-00004.safetensors");
     QVERIFY(throws_with([&] { load_t5(tmp("noshard")); },
@@ -165,7 +166,8 @@ class TestT5Parity : public QObject {
     SafetensorsFile st(fixture("v10_tied_f32") / "model.safetensors");
     std::vector<std::pair<std::string, at::Tensor>> kept;
     for (const auto& [name, e] : st.entries()) {
-      if (name != "decoder.block.1.layer.2.layer_norm.weight") kept.emplace_back(name, st.load(name));
+      if (name != "decoder.block.1.layer.2.layer_norm.weight")
+        kept.emplace_back(name, st.load(name));
     }
     kept.emplace_back("decoder.block.9.extra.weight", at::zeros({2}));
     write_safetensors(tmp("missing") / "model.safetensors", kept);
@@ -203,7 +205,8 @@ class TestT5Parity : public QObject {
   }
 
   void relative_position_buckets_follow_t5() {
-    // Expected values from transformers' formula (32 buckets, max distance 128), computed in Python.
+    // Expected values from transformers' formula (32 buckets, max distance 128), computed in
+    // Python.
     const std::vector<int64_t> offsets{-200, -20, -8, -1, 0, 1, 7, 8, 20, 127, 500};
     const at::Tensor rel = at::tensor(offsets, at::kLong);
     auto as_vector = [](const at::Tensor& t) {

@@ -14,21 +14,21 @@ namespace hwb {
 
 // What a person wants to know about a backbone before using it.
 struct ModelSummary {
-  std::string source;                            // folder, or "builtin:tiny"
+  std::string source;  // folder, or "builtin:tiny"
   T5Config config;
-  std::map<std::string, int64_t> parameters;     // embedding, encoder, decoder, lm_head
+  std::map<std::string, int64_t> parameters;  // embedding, encoder, decoder, lm_head
   int64_t total_parameters = 0;
   std::map<std::string, int64_t> stored_dtypes;  // "F32" -> tensor count, over the weight files
 };
 
 // One input through the model: text or ids, an optional target.
 struct ProbeRequest {
-  std::string text;                  // tokenised with T5's vocabulary when set
-  std::vector<int64_t> ids;          // used when text is empty (no EOS added)
-  std::string target_text;           // loss target, tokenised when set
-  std::vector<int64_t> target_ids;   // used when target_text is empty
-  std::string device = "cpu";        // "cpu", "cuda", "cuda:N"
-  bool bf16 = false;                 // CUDA autocast
+  std::string text;                 // tokenised with T5's vocabulary when set
+  std::vector<int64_t> ids;         // used when text is empty (no EOS added)
+  std::string target_text;          // loss target, tokenised when set
+  std::vector<int64_t> target_ids;  // used when target_text is empty
+  std::string device = "cpu";       // "cpu", "cuda", "cuda:N"
+  bool bf16 = false;                // CUDA autocast
   int64_t max_new_tokens = 20;
 };
 

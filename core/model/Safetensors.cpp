@@ -41,7 +41,9 @@ uint64_t read_le_u64(const std::byte* p) {
   return v;
 }
 
-std::string describe(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+std::string describe(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
+}
 
 SafetensorsEntry parse_entry(const std::filesystem::path& path, const std::string& name,
                              const nlohmann::json& j, std::size_t data_size) {
@@ -117,8 +119,8 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
     header = nlohmann::json::parse(reinterpret_cast<const char*>(bytes.data() + 8),
                                    reinterpret_cast<const char*>(bytes.data() + data_start_));
   } catch (const nlohmann::json::parse_error& ex) {
-    throw Error("Corrupted safetensors header in " + describe(path) +
-                ": not valid JSON (" + ex.what() + "). Download or copy the file again.");
+    throw Error("Corrupted safetensors header in " + describe(path) + ": not valid JSON (" +
+                ex.what() + "). Download or copy the file again.");
   }
   if (!header.is_object()) {
     throw Error("Corrupted safetensors header in " + describe(path) + ": not a JSON object");
@@ -142,7 +144,9 @@ SafetensorsFile::~SafetensorsFile() = default;
 SafetensorsFile::SafetensorsFile(SafetensorsFile&&) noexcept = default;
 SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&&) noexcept = default;
 
-const std::filesystem::path& SafetensorsFile::path() const { return file_->path(); }
+const std::filesystem::path& SafetensorsFile::path() const {
+  return file_->path();
+}
 
 at::Tensor SafetensorsFile::load(const std::string& name, c10::ScalarType dtype) const {
   const auto it = entries_.find(name);

@@ -48,8 +48,8 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// Writes tensors (any device; stored in their own dtype, which must be F32, F16 or BF16) with string
-// metadata in `__metadata__`, atomically. The names are stored sorted.
+// Writes tensors (any device; stored in their own dtype, which must be F32, F16 or BF16) with
+// string metadata in `__metadata__`, atomically. The names are stored sorted.
 void write_safetensors(const std::filesystem::path& path,
                        const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});

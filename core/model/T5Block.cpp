@@ -9,8 +9,8 @@ T5SublayerImpl::T5SublayerImpl(const T5Config& config, Kind sublayer_kind,
     : kind(sublayer_kind) {
   switch (kind) {
     case Kind::kSelfAttention:
-      attention = register_module(
-          "SelfAttention", T5Attention(config, has_relative_attention_bias, bidirectional));
+      attention = register_module("SelfAttention",
+                                  T5Attention(config, has_relative_attention_bias, bidirectional));
       break;
     case Kind::kCrossAttention:
       // Cross-attention has no position bias of its own: only the encoder's padding mask.
@@ -20,7 +20,8 @@ T5SublayerImpl::T5SublayerImpl(const T5Config& config, Kind sublayer_kind,
       feed_forward = register_module("DenseReluDense", T5FeedForward(config));
       break;
   }
-  layer_norm = register_module("layer_norm", T5LayerNorm(config.d_model, config.layer_norm_epsilon));
+  layer_norm =
+      register_module("layer_norm", T5LayerNorm(config.d_model, config.layer_norm_epsilon));
 }
 
 T5BlockImpl::T5BlockImpl(const T5Config& config, bool is_decoder, bool has_relative_attention_bias,

@@ -36,7 +36,9 @@ void read_field(const nlohmann::json& j, const char* key, T& field, std::string_
 
 }  // namespace
 
-bool T5Config::gated_ffn() const { return feed_forward_proj.rfind("gated-", 0) == 0; }
+bool T5Config::gated_ffn() const {
+  return feed_forward_proj.rfind("gated-", 0) == 0;
+}
 
 std::string T5Config::activation() const {
   const std::string act = strip_gated(feed_forward_proj);
@@ -49,7 +51,8 @@ std::string T5Config::activation() const {
 void T5Config::validate() const {
   std::vector<std::string> problems;
   auto positive = [&](const char* name, int64_t v) {
-    if (v <= 0) problems.push_back(std::string(name) + " must be positive, got " + std::to_string(v));
+    if (v <= 0)
+      problems.push_back(std::string(name) + " must be positive, got " + std::to_string(v));
   };
   positive("vocab_size", vocab_size);
   positive("d_model", d_model);
@@ -75,9 +78,9 @@ void T5Config::validate() const {
                        "' is unknown: use \"relu\" (T5 v1.0), \"gated-gelu\" (T5 v1.1, FLAN-T5) "
                        "or \"[gated-]{relu,gelu,gelu_new,silu}\"");
   }
-  for (auto [name, id] : {std::pair{"pad_token_id", pad_token_id},
-                          std::pair{"eos_token_id", eos_token_id},
-                          std::pair{"decoder_start_token_id", decoder_start_token_id}}) {
+  for (auto [name, id] :
+       {std::pair{"pad_token_id", pad_token_id}, std::pair{"eos_token_id", eos_token_id},
+        std::pair{"decoder_start_token_id", decoder_start_token_id}}) {
     if (id < 0 || id >= vocab_size) {
       problems.push_back(std::string(name) + " " + std::to_string(id) +
                          " is outside the vocabulary of " + std::to_string(vocab_size));

@@ -9,7 +9,8 @@
 namespace hwb {
 
 // T5's feed-forward ("DenseReluDense" in checkpoints): wo(dropout(act(wi x))) for v1.0, or the
-// gated form wo(dropout(act(wi_0 x) * wi_1 x)) for v1.1 / FLAN-T5. Which one is a flag, not a class.
+// gated form wo(dropout(act(wi_0 x) * wi_1 x)) for v1.1 / FLAN-T5. Which one is a flag, not a
+// class.
 class T5FeedForwardImpl : public torch::nn::Module {
  public:
   explicit T5FeedForwardImpl(const T5Config& config);

@@ -9,8 +9,8 @@ namespace hwb {
 
 T5ModelImpl::T5ModelImpl(const T5Config& config) : config_(config) {
   config_.validate();
-  shared = register_module(
-      "shared", torch::nn::Embedding(torch::nn::EmbeddingOptions(config.vocab_size, config.d_model)));
+  shared = register_module("shared", torch::nn::Embedding(torch::nn::EmbeddingOptions(
+                                         config.vocab_size, config.d_model)));
   encoder = register_module("encoder", T5Stack(config, StackKind::kEncoder));
   decoder = register_module("decoder", T5Stack(config, StackKind::kDecoder));
   if (!config.tie_word_embeddings) {

@@ -49,11 +49,11 @@ fs::path find_resource(std::string_view relative) {
 
 fs::path find_module(std::string_view file_name) {
   const fs::path exe = executable_dir();
-  return first_existing("Module", file_name,
-                        {env_path("HWB_MODULE_DIR"), exe / "../lib",
-                         exe / "../lib/hyperformer-workbench", fs::path(HWB_BUILD_MODULE_DIR),
-                         fs::path(HWB_INSTALL_MODULE_DIR)},
-                        "HWB_MODULE_DIR");
+  return first_existing(
+      "Module", file_name,
+      {env_path("HWB_MODULE_DIR"), exe / "../lib", exe / "../lib/hyperformer-workbench",
+       fs::path(HWB_BUILD_MODULE_DIR), fs::path(HWB_INSTALL_MODULE_DIR)},
+      "HWB_MODULE_DIR");
 }
 
 }  // namespace hwb
