@@ -19,7 +19,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev libqcustomplot-dev
   libtorch-dev libopenblas0-openmp libgloo-dev libsentencepiece-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libzip-dev libssl-dev
-  xvfb xauth
+  xvfb xauth clang-format
 )
 missing=()
 for p in "${packages[@]}"; do
