@@ -8,7 +8,10 @@
 #      backbone (reduction factors 8 and 16, learning rates 1e-3 to 1e-2) and on a random one of
 #      its shape, scored on the test split (SST-2's official dev set);
 #   4. the paper-shaped table (bench/table/run_table_gpu.sh), in fp32 if bf16 gave NaN in 2.
-# Everything lands in $OUT/followup.tar.gz. Data: .device/table-data (bench/table/make_table_data.sh).
+# Everything lands in $OUT/followup.tar.gz, written again after each part, so that a command stopped
+# at its limit still returns what was done (on 2026-12-03 all four parts did not fit 433 s: run
+# fewer). PARTS picks them (default "nan demo table"; the build and check always run), BF16=on|off
+# forces the table's precision. Data: .device/table-data (bench/table/make_table_data.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build-gpu
@@ -26,6 +29,10 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_
   { tail -40 logs/build.log; exit 1; }
 python3 "$root/tools/pretrain/check_transformers.py" "$backbone" --hyperformer "$H" 2>&1 |
   grep -v Loading | tee logs/transformers-check.txt
+parts=" ${PARTS:-nan demo table} "
+save() { tar -czf "$OUT/followup.tar.gz" logs $(ls ./*.json ./*.db 2>/dev/null); }
+save
+bf16=${BF16:-on}
 
 # 2. bf16 check.
 mkconfig() {  # mkconfig NAME EDITS < base config; EDITS: python statements on the config c
@@ -34,6 +41,7 @@ exec(re.sub(r'\n\s*', ' ', os.environ['EDITS'])); json.dump(c, open('$1.json', '
 }
 H=$H python3 "$root/bench/table/make_configs.py" --backbone "$backbone" --data "$data" --out base \
   --steps 2000 --seeds 1 --methods adapters --tasks sst2 >/dev/null
+if [[ $parts == *" nan "* ]]; then
 for mode in bf16-graphs bf16-eager fp32; do
   mkconfig "nan-$mode" "c['training'].update(steps=100, warmup_steps=10, log_every=5, eval_every=100,
     bf16='$mode'!='fp32', cuda_graphs='$mode'=='bf16-graphs'); c['data']['tasks'][0]['max_validation']=200" \
@@ -41,15 +49,16 @@ for mode in bf16-graphs bf16-eager fp32; do
   "$H" train --config "nan-$mode.json" --store "nan-$mode.db" >"logs/nan-$mode.log" 2>&1 &
 done
 wait
-bf16=on
 for mode in bf16-graphs bf16-eager fp32; do
   echo "$mode: $(tr '\r' '\n' <"logs/nan-$mode.log" | grep -E '^step|failed' | head -3 | tr '\n' ' ')"
 done
-grep -q failed logs/nan-bf16-graphs.log && ! grep -q failed logs/nan-fp32.log && bf16=off
+[ -n "${BF16:-}" ] || { grep -q failed logs/nan-bf16-graphs.log && ! grep -q failed logs/nan-fp32.log && bf16=off; }
+save
+fi
 
 # 3. The demo's settings on full SST-2 + RTE.
 export OMP_NUM_THREADS=1
-for run in t5mini:8:1e-3 t5mini:8:3e-3 t5mini:8:1e-2 t5mini:16:1e-3 t5mini:16:3e-3 random:8:1e-3 \
+[[ $parts == *" demo "* ]] && for run in t5mini:8:1e-3 t5mini:8:3e-3 t5mini:8:1e-2 t5mini:16:1e-3 t5mini:16:3e-3 random:8:1e-3 \
   random:8:3e-3 random:8:1e-2; do
   IFS=: read -r kind rf lr <<<"$run"
   spec=$backbone; [ "$kind" = random ] && spec=random:$backbone
@@ -64,11 +73,13 @@ for run in t5mini:8:1e-3 t5mini:8:3e-3 t5mini:8:1e-2 t5mini:16:1e-3 t5mini:16:3e
 done
 
 # 4. The table, beside the demo runs (the GPU and the 16 cores have room for both).
-H=$H BACKBONE=$backbone DATA=$data OUT=$work/table BF16=$bf16 STEPS=2000 JOBS=${JOBS:-10} \
-  bash "$root/bench/table/run_table_gpu.sh" >logs/table.log 2>&1
+[[ $parts == *" table "* ]] && H=$H BACKBONE=$backbone DATA=$data OUT=$work/table BF16=$bf16 \
+  STEPS=2000 JOBS=${JOBS:-10} bash "$root/bench/table/run_table_gpu.sh" >logs/table.log 2>&1
 wait
 for f in logs/demo-*.test.txt; do echo "$f: $(grep -E 'sst2|rte' "$f" | tr '\n' ' ')"; done
-tail -25 logs/table.log
-(cd table && cp table.md times.tsv commands.tsv "$work/logs/" && tar -czf "$work/logs/table-files.tar.gz" eval logs configs)
-tar -czf "$OUT/followup.tar.gz" logs ./*.json ./*.db
+if [ -d table ]; then
+  tail -25 logs/table.log
+  (cd table && cp table.md times.tsv commands.tsv "$work/logs/" && tar -czf "$work/logs/table-files.tar.gz" eval logs configs)
+fi
+save
 ls -l "$OUT"
