@@ -49,6 +49,7 @@
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
 #include "core/train/CudaGraphStep.h"
+#include "core/train/OptimizerStep.h"
 #include "core/util/Error.h"
 
 using Clock = std::chrono::steady_clock;
@@ -273,9 +274,7 @@ void profile_steps(const std::string& path, F&& work) {
 #endif
 }
 
-struct BatchSet {
-  at::Tensor input_ids, attention_mask, labels;
-};
+using BatchSet = hwb::BatchTensors;
 
 // Random ids in [2, vocab): no pad, no EOS inside; labels end with EOS as real targets do.
 std::vector<BatchSet> make_batches(const hwb::T5Config& c, int64_t batch, const Options& o,
@@ -323,21 +322,11 @@ bool run_one(const std::string& impl, const std::string& model_name, const std::
 
   std::vector<at::Tensor> losses, norms;
   int64_t index = 0;
-  // The Trainer's step; the learning rate is a device tensor so that a graph replays it.
+  // The Trainer's step (OptimizerStep); the learning rate is a device tensor so that a graph
+  // replays it.
   const at::Tensor lr = at::full({}, 3e-4, at::TensorOptions().dtype(at::kFloat).device(at::kCUDA));
-  auto train_step = [&](const BatchSet& b) {
-    optimizer.zero_grad();
-    at::Tensor loss;
-    {
-      hwb::CudaAutocastGuard autocast(true);
-      loss = model.forward("bench", b.input_ids, b.attention_mask, b.labels).loss;
-    }
-    loss.backward();
-    const at::Tensor norm = optimizer.clip_grad_norm(1.0);
-    optimizer.step(lr);
-    model.invalidate_generated();
-    return at::stack({loss.detach().to(at::kFloat), norm.to(at::kFloat)});
-  };
+  hwb::OptimizerStep optimizer_step(model, optimizer, {hwb::LossOptions{}, 1.0, /*bf16=*/true});
+  auto train_step = [&](const BatchSet& b) { return optimizer_step.run("bench", b, lr); };
   // Graph mode: the step reads fixed input tensors, refilled before each replay.
   BatchSet fixed{data[0].input_ids.clone(), data[0].attention_mask.clone(), data[0].labels.clone()};
   std::unique_ptr<hwb::CudaGraphStep> graph;

@@ -1,7 +1,6 @@
 // `hyperformer selftest`: this build against transformers' reference outputs, on the CPU or a GPU.
 // It is how the CUDA path is tested on the GPU machine (no Qt there, so no Qt Test suite).
 #include <ATen/ATen.h>
-#include <torch/optim/adamw.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +18,7 @@
 #include "core/peft/PeftModel.h"
 #include "core/train/AdamW.h"
 #include "core/train/GraphedSteps.h"
+#include "core/train/OptimizerStep.h"
 #include "core/util/Error.h"
 
 namespace hwb::cli {
@@ -152,22 +152,24 @@ void check_backward_parity(const fs::path& folder, const c10::Device& device, Re
 // bf16 autocast on CUDA.
 void check_training(const fs::path& folder, const c10::Device& device, Report& report) {
   const nlohmann::json ref = read_json(folder / "reference.json");
-  T5Model model = load_t5(folder);
-  model->train();
-  model->to(device);
-  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(3e-3).weight_decay(0.0));
-  const at::Tensor ids = ids_tensor(ref["input_ids"], device);
-  const at::Tensor mask = ids_tensor(ref["attention_mask"], device);
-  const at::Tensor labels = ids_tensor(ref["labels"], device);
+  PeftConfig peft;
+  peft.variant = PeftVariant::kFullFinetune;
+  peft.tasks = {"a"};
+  PeftModel model(load_t5(folder), peft, 9);
+  model.to(device);
+  model.train();
+  AdamW adamw(model.named_trainable_parameters(), AdamW::Options{});
+  // The Trainer's step, without gradient clipping.
+  OptimizerStep step(model, adamw, {LossOptions{}, 0.0, /*bf16=*/device.is_cuda()});
+  const BatchTensors batch{ids_tensor(ref["input_ids"], device),
+                           ids_tensor(ref["attention_mask"], device),
+                           ids_tensor(ref["labels"], device)};
   double first = 0, last = 0;
-  for (int step = 0; step < 60; ++step) {
-    CudaAutocastGuard autocast(device.is_cuda());
-    opt.zero_grad();
-    const at::Tensor loss = model->forward(ids, mask, labels).loss;
-    loss.backward();
-    opt.step();
-    last = loss.item<double>();
-    if (step == 0) first = last;
+  for (int i = 0; i < 60; ++i) {
+    step.begin();
+    last = step.accumulate("a", batch).item<double>();
+    step.finish(3e-3);
+    if (i == 0) first = last;
   }
   report.check(std::isfinite(last) && last < 0.5 * first,
                folder.filename().string() + " training" + (device.is_cuda() ? " (bf16)" : ""),
@@ -218,27 +220,23 @@ void check_graphed_steps(const c10::Device& device, Report& report) {
       m->train();
       return m;
     };
+    // The Trainer's step (OptimizerStep), eagerly on one side and as graphs on the other.
     struct Side {
       std::unique_ptr<PeftModel> model;
       std::unique_ptr<AdamW> optimizer;
+      std::unique_ptr<OptimizerStep> step;
       at::Tensor lr;
     };
     auto side = [&] {
-      Side s{make(), nullptr, at::full({}, 1e-3, at::TensorOptions().device(device))};
+      Side s{make(), nullptr, nullptr, at::full({}, 1e-3, at::TensorOptions().device(device))};
       s.optimizer =
           std::make_unique<AdamW>(s.model->named_trainable_parameters(), AdamW::Options{});
+      s.step = std::make_unique<OptimizerStep>(*s.model, *s.optimizer, OptimizerStep::Options{});
       return s;
     };
     auto step_of = [](Side& s) {
       return [&s](const std::string& task, const BatchTensors& t) {
-        s.optimizer->zero_grad();
-        const at::Tensor loss =
-            s.model->forward(task, t.input_ids, t.attention_mask, t.labels).loss;
-        loss.backward();
-        const at::Tensor norm = s.optimizer->clip_grad_norm(1.0);
-        s.optimizer->step(s.lr);
-        s.model->invalidate_generated();
-        return at::stack({loss.detach(), norm.to(loss.device())});
+        return s.step->run(task, t, s.lr);
       };
     };
     Side eager = side(), graphed = side();

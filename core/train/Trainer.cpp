@@ -29,6 +29,7 @@
 #include "core/train/ExperimentData.h"
 #include "core/train/GraphedSteps.h"
 #include "core/train/LearningRateSchedule.h"
+#include "core/train/OptimizerStep.h"
 #include "core/train/PretrainedExport.h"
 #include "core/train/RankShare.h"
 #include "core/train/TrainerGraphs.h"
@@ -106,6 +107,7 @@ struct Trainer::Impl {
   std::vector<LoadedTask> tasks;
   std::unique_ptr<PeftModel> model;
   std::unique_ptr<AdamW> optimizer;
+  std::unique_ptr<OptimizerStep> optimizer_step;
   std::unique_ptr<MultiTaskSampler> sampler;
   // A pretraining run's objective: its batches are corrupted chunks, its evaluation denoising.
   std::optional<SpanCorruption> corruption;
@@ -189,6 +191,8 @@ struct Trainer::Impl {
     optimizer = std::make_unique<AdamW>(named_trainable, adam);
     loss_options.label_smoothing = config.label_smoothing;
     loss_options.sum_over_tokens = config.reference_compatible;
+    optimizer_step = std::make_unique<OptimizerStep>(
+        *model, *optimizer, OptimizerStep::Options{loss_options, config.max_grad_norm, bf16});
     if (config.cuda_graphs && device.is_cuda() && GraphedSteps::available()) prepare_graphs();
     const ParameterReport parameters = ParameterReport::of(*model);
     notify([&](TrainingObserver& o) { o.on_parameters(parameters); });
@@ -244,8 +248,7 @@ struct Trainer::Impl {
       return;
     }
     lr_on_device = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device));
-    graphs = graphed_training_steps(*model, *optimizer, lr_on_device, loss_options,
-                                    config.max_grad_norm, bf16, kMaxGraphs);
+    graphs = graphed_training_steps(*optimizer_step, lr_on_device, kMaxGraphs);
     log("info",
         "training steps and evaluation's decoding run as CUDA graphs, one per task and batch "
         "shape (batches padded to multiples of 32 source and 8 target tokens; the first step of "
@@ -403,33 +406,23 @@ struct Trainer::Impl {
   // One optimiser step op by op: gradient accumulation, the data-parallel all-reduce, the CPU.
   // Returns the gradient norm before clipping.
   at::Tensor eager_step(int64_t step, double lr, const RecordLoss& record) {
-    optimizer->zero_grad();
+    optimizer_step->begin();
     for (int64_t k = 0; k < config.gradient_accumulation; ++k) {
       const Draw d = draw();
       const LoadedTask& task = tasks[d.task];
       const Batch batch = make_batch(task, d.rows, step, k, {});
       const BatchTensors t = to_tensors(batch, device);
       seed_dropout(step, k);
-      at::Tensor loss;
-      {
-        CudaAutocastGuard autocast(bf16);
-        loss = model
-                   ->forward(task.definition.name, t.input_ids, t.attention_mask, t.labels,
-                             loss_options)
-                   .loss;
-      }
-      if (group()) loss = loss * d.loss_weight;
-      (loss / static_cast<double>(config.gradient_accumulation)).backward();
-      record(d.task, loss.detach(), batch.size);
+      const double weight = group() ? d.loss_weight : 1.0;
+      const at::Tensor loss = optimizer_step->accumulate(
+          task.definition.name, t, weight / static_cast<double>(config.gradient_accumulation));
+      record(d.task, group() ? loss * weight : loss, batch.size);
     }
     if (group()) {
       group()->all_reduce_mean(trainable_gradients());
       sampler_before_step.reset();
     }
-    const at::Tensor grad_norm = optimizer->clip_grad_norm(config.max_grad_norm);
-    optimizer->step(lr);
-    model->invalidate_generated();
-    return grad_norm;
+    return optimizer_step->finish(lr);
   }
 
   // One optimiser step as a CUDA graph replay (or the eager run that precedes a shape's capture).

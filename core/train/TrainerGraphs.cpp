@@ -5,29 +5,14 @@
 #include "core/model/Autocast.h"
 #include "core/model/Generation.h"
 #include "core/peft/PeftModel.h"
-#include "core/train/AdamW.h"
+#include "core/train/OptimizerStep.h"
 
 namespace hwb {
 
-std::unique_ptr<GraphedSteps> graphed_training_steps(PeftModel& model, AdamW& optimizer,
-                                                     const at::Tensor& lr, const LossOptions& loss,
-                                                     double max_grad_norm, bool bf16,
+std::unique_ptr<GraphedSteps> graphed_training_steps(OptimizerStep& step, const at::Tensor& lr,
                                                      std::size_t max_graphs) {
   return std::make_unique<GraphedSteps>(
-      [&model, &optimizer, lr, loss, max_grad_norm, bf16](const std::string& task,
-                                                          const BatchTensors& t) {
-        optimizer.zero_grad();
-        at::Tensor value;
-        {
-          CudaAutocastGuard autocast(bf16);
-          value = model.forward(task, t.input_ids, t.attention_mask, t.labels, loss).loss;
-        }
-        value.backward();
-        const at::Tensor norm = optimizer.clip_grad_norm(max_grad_norm);
-        optimizer.step(lr);
-        model.invalidate_generated();
-        return at::stack({value.detach().to(at::kFloat), norm.to(lr.device()).to(at::kFloat)});
-      },
+      [&step, lr](const std::string& task, const BatchTensors& t) { return step.run(task, t, lr); },
       max_graphs);
 }
 

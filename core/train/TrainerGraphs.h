@@ -12,17 +12,14 @@
 
 namespace hwb {
 
-class AdamW;
+class OptimizerStep;
 class PeftModel;
 
 // The Trainer's two kinds of CUDA graphs (training.cuda_graphs), as GraphedSteps.
 
-// One optimiser step: zero the gradients, forward (bf16 autocast if asked), backward, clip to
-// `max_grad_norm`, AdamW with the learning rate read from `lr` (a 0-dim device tensor the caller
-// refills before each step). Each run returns [loss, gradient norm before clipping] as floats.
-std::unique_ptr<GraphedSteps> graphed_training_steps(PeftModel& model, AdamW& optimizer,
-                                                     const at::Tensor& lr, const LossOptions& loss,
-                                                     double max_grad_norm, bool bf16,
+// OptimizerStep::run on one batch, its learning rate read from `lr` (a 0-dim device tensor the
+// caller refills before each step); each run returns [loss, gradient norm before clipping].
+std::unique_ptr<GraphedSteps> graphed_training_steps(OptimizerStep& step, const at::Tensor& lr,
                                                      std::size_t max_graphs);
 
 // Evaluation's greedy decoding of `new_tokens[task]` tokens, finished rows padded (the text of a
