@@ -18,15 +18,21 @@ namespace {
 
 // With the fused kernel the bias must have the dtype of the queries: under CUDA autocast that is
 // the autocast dtype (the projections' outputs), converted here once for every block of the stack.
-// Masked positions become -inf in bf16 (float's lowest rounds past bf16's range), which the
-// kernel's softmax handles as long as a row keeps one key, as padding and causal masks do.
+// Masked positions are clamped to the dtype's lowest finite value first: float's lowest rounds
+// past bf16's range to -inf, and an infinite bias can turn into NaN inside the kernel (-inf minus
+// -inf) where a finite one only underflows to a zero weight (transformers masks with the dtype's
+// finite minimum for the same reason).
 at::Tensor fused_attention_bias(const at::Tensor& bias, const at::Tensor& like) {
   if (!uses_fused_attention(like)) return bias;
   const at::ScalarType dtype =
       cuda_autocast_active() ? cuda_autocast_compute_dtype() : like.scalar_type();
+  const double lowest =
+      dtype == at::kBFloat16 ? static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest())
+      : dtype == at::kHalf   ? static_cast<double>(std::numeric_limits<c10::Half>::lowest())
+                             : static_cast<double>(std::numeric_limits<float>::lowest());
   // Contiguous: the relative bias comes permuted from its embedding, and a bias whose last
   // dimension is strided makes LibTorch fall back to the unfused (math) attention.
-  return bias.to(dtype).contiguous();
+  return bias.clamp_min(lowest).to(dtype).contiguous();
 }
 
 }  // namespace
