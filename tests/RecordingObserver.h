@@ -27,6 +27,7 @@ class Recorder : public TrainingObserver {
   void on_progress(const TrainingProgress& p) override {
     std::lock_guard lock(mutex_);
     last_step = p.step;
+    paused = p.paused;
   }
   void on_evaluation(const EvaluationResult& r, bool) override {
     std::lock_guard lock(mutex_);
@@ -45,6 +46,12 @@ class Recorder : public TrainingObserver {
     std::lock_guard lock(mutex_);
     return last_step;
   }
+  // Whether the trainer said it is held by a pause: it reports that from between two steps, once
+  // the step in flight has finished, and then waits.
+  bool held() {
+    std::lock_guard lock(mutex_);
+    return paused;
+  }
 
   std::mutex mutex_;
   std::map<int64_t, double> losses;
@@ -53,6 +60,7 @@ class Recorder : public TrainingObserver {
   RunOutcome outcome = RunOutcome::kFailed;
   std::string message;
   int64_t last_step = 0;
+  bool paused = false;
 };
 
 // Trains `c` to its end on this thread's behalf; a failed run is printed, the Recorder says how

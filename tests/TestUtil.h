@@ -12,6 +12,11 @@
 
 namespace hwb::test {
 
+// How long a test waits for something another thread does (a step, a pause taking hold) before it
+// fails with the condition it waited for: generous, since CI's machine may be loaded, but well
+// inside CTest's TIMEOUT, so a test fails with a message instead of hanging.
+inline constexpr int kPatienceMs = 60'000;
+
 inline std::filesystem::path data_dir() {
   return std::filesystem::path(HWB_TEST_DATA_DIR);
 }

@@ -4,7 +4,6 @@
 #include <ATen/ATen.h>
 
 #include <fstream>
-#include <thread>
 
 #include "core/data/PretrainingCorpus.h"
 #include "core/data/SentencePieceTokenizer.h"
@@ -228,7 +227,7 @@ class TestPretraining : public QObject {
     auto rec = std::make_shared<Recorder>();
     {
       auto session = TrainingSession::start(c, s, {rec});
-      while (rec->step() < 6) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      QTRY_VERIFY_WITH_TIMEOUT(rec->step() >= 6, hwb::test::kPatienceMs);
       session->stop();
       session->wait();
       QCOMPARE(session->state(), TrainingSession::State::kStopped);

@@ -2,14 +2,13 @@
 // stop from another thread, evaluation and checkpoints reported to observers.
 #include <ATen/ATen.h>
 
-#include <thread>
-
 #include "core/train/TrainingSession.h"
 #include "tests/DemoTestConfig.h"
 #include "tests/RecordingObserver.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
+using hwb::test::kPatienceMs;
 using hwb::test::record_run;
 using hwb::test::Recorder;
 namespace fs = std::filesystem;
@@ -61,7 +60,7 @@ class TestTrainer : public QObject {
     auto rec = std::make_shared<Recorder>();
     {
       auto session = TrainingSession::start(half, s, {rec});
-      while (rec->step() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      QTRY_VERIFY_WITH_TIMEOUT(rec->step() >= 3, kPatienceMs);
       session->stop();
       session->wait();
       QCOMPARE(session->state(), TrainingSession::State::kStopped);
@@ -90,11 +89,12 @@ class TestTrainer : public QObject {
     c.steps = 40;
     c.eval_every = 40;
     auto session = TrainingSession::start(c, setup("pause"), {rec});
-    while (rec->step() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    QTRY_VERIFY_WITH_TIMEOUT(rec->step() >= 2, kPatienceMs);
     session->pause();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Not a sleep: the step in flight when pause() comes may take any time on a loaded machine.
+    QTRY_VERIFY_WITH_TIMEOUT(rec->held(), kPatienceMs);
     const int64_t held = rec->step();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    QTest::qWait(300);  // held means no step runs, however long one takes
     QCOMPARE(rec->step(), held);
     QCOMPARE(session->state(), TrainingSession::State::kPaused);
     session->resume();
