@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/train/ExperimentConfig.h"
+#include "core/train/ExperimentSettings.h"
 #include "core/util/Error.h"
 #include "tests/TestUtil.h"
 
@@ -228,6 +230,70 @@ class TestExperimentConfig : public QObject {
     QVERIFY2(contains(message, "data.tasks[0].max_trian"), message.c_str());
     QVERIFY2(contains(message, "training.steps"), message.c_str());
     QVERIFY2(contains(message, "colour"), message.c_str());
+  }
+
+  // The settings table drives the JSON: every row is written at its path and read back, so a row
+  // added to the table round-trips with no other edit.
+  void every_setting_round_trips_at_its_path() {
+    const nlohmann::json j = ExperimentConfig::demo().to_json();
+    for (const Setting<ExperimentConfig>& s : experiment_settings()) {
+      QVERIFY2(json_at_path(j, s.path) != nullptr, s.path.c_str());
+    }
+    ExperimentConfig c = ExperimentConfig::demo();
+    apply_setting(experiment_settings(), c, "training.learning_rate=0.02");
+    apply_setting(experiment_settings(), c, "variant.reduction_factor=16");
+    apply_setting(experiment_settings(), c, "variant.variant=adapters_shared_norms");
+    apply_setting(experiment_settings(), c, "data.data_seed=18446744073709551615");
+    apply_setting(experiment_settings(), c, "training.bf16=off");
+    apply_setting(experiment_settings(), c, "variant.train_backbone_matching=encoder., lm_head");
+    const ExperimentConfig back = ExperimentConfig::from_json(c.to_json());
+    QCOMPARE(back.learning_rate, 0.02);
+    QCOMPARE(back.peft.reduction_factor, int64_t{16});
+    QCOMPARE(back.peft.variant, PeftVariant::kAdaptersSharedNorms);
+    QCOMPARE(back.data_seed, std::numeric_limits<uint64_t>::max());
+    QCOMPARE(back.bf16, false);
+    QCOMPARE(back.peft.train_backbone_matching, (std::vector<std::string>{"encoder.", "lm_head"}));
+  }
+
+  // --set names the path and what it accepts; nothing is narrowed or guessed.
+  void set_refuses_what_it_cannot_read() {
+    ExperimentConfig c = ExperimentConfig::demo();
+    const auto& t = experiment_settings();
+    QVERIFY(contains(error_of([&] { apply_setting(t, c, "training.steps=2.5"); }),
+                     "--set training.steps: expected a whole number, got '2.5'"));
+    QVERIFY(contains(error_of([&] { apply_setting(t, c, "data.max_source_length=4294967296"); }),
+                     "out of range"));
+    QVERIFY(
+        contains(error_of([&] { apply_setting(t, c, "data.data_seed=-1"); }), "data.data_seed"));
+    QVERIFY(contains(error_of([&] { apply_setting(t, c, "training.learnig_rate=1"); }),
+                     "no such setting; `hyperformer settings` lists them"));
+    QVERIFY(contains(error_of([&] { apply_setting(t, c, "training.steps"); }), "PATH=VALUE"));
+    QVERIFY(contains(error_of([&] { apply_setting(t, c, "variant.adapters_in=middle"); }),
+                     "'middle' is not one of: both, encoder, decoder"));
+    QCOMPARE(c.steps, ExperimentConfig::demo().steps);  // a refused value changes nothing
+  }
+
+  // Numbers in a file are refused with their path rather than narrowed (issue: -1 caps became
+  // 18446744073709551615, 2.5 steps became 2, 2^40 tokens wrapped).
+  void numbers_that_do_not_fit_are_refused_with_their_path() {
+    nlohmann::json j = ExperimentConfig::demo().to_json();
+    j["training"]["steps"] = 2.5;
+    j["data"]["max_source_length"] = 1099511627776LL;
+    j["data"]["tasks"][0]["max_train"] = -1;
+    j["data"]["tasks"][1]["max_validation"] = 0.5;
+    const std::string message = error_of([&] { ExperimentConfig::from_json(j, "my.json"); });
+    QVERIFY2(contains(message, "training.steps: expected a whole number, got 2.5"),
+             message.c_str());
+    QVERIFY2(contains(message, "data.max_source_length: out of range"), message.c_str());
+    QVERIFY2(contains(message, "data.tasks[0].max_train: out of range"), message.c_str());
+    QVERIFY2(contains(message, "data.tasks[1].max_validation: expected a whole number"),
+             message.c_str());
+    for (int version : {0, -3}) {
+      nlohmann::json v = ExperimentConfig::demo().to_json();
+      v["schema_version"] = version;
+      QVERIFY(contains(error_of([&] { ExperimentConfig::from_json(v); }),
+                       "schema_version: must be at least 1, got " + std::to_string(version)));
+    }
   }
 
   void newer_schema_asks_for_an_update() {

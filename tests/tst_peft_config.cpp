@@ -94,7 +94,7 @@ class TestPeftConfig : public QObject {
         [] {
           PeftConfig::from_json({{"tasks", {"rte"}}, {"non_linearity", "tanh"}});
         },
-        {"non_linearity 'tanh'"}));
+        {"non_linearity: 'tanh' is not one of: gelu_new, relu, swish, silu"}));
     QVERIFY(throws_with(
         [] {
           PeftConfig::from_json({{"tasks", {"rte"}}, {"task_embedding_dim", 0}});

@@ -14,6 +14,7 @@
 
 #include "core/model/BuiltinBackbones.h"
 #include "core/peft/ParameterEstimate.h"
+#include "core/train/ExperimentSettings.h"
 #include "tests/TestUtil.h"
 #include "ui/setup/Presets.h"
 #include "ui/setup/SetupForm.h"
@@ -41,6 +42,15 @@ class TestUiSetup : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  // The form's fields come from the settings table: every row has its editor, named after its key.
+  void every_setting_has_a_field() {
+    SetupForm form;
+    for (const hwb::Setting<hwb::ExperimentConfig>& s : hwb::experiment_settings()) {
+      QVERIFY2(form.findChild<QWidget*>(QString::fromStdString(s.key())) != nullptr,
+               s.path.c_str());
+    }
+  }
+
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
 
   void the_demo_config_can_start() {
@@ -112,7 +122,8 @@ class TestUiSetup : public QObject {
     lr->clear();
     QTest::keyClicks(lr, "fast");
     QVERIFY(marked(lr));
-    QVERIFY(form.reasonAt(lr).contains("not a number"));
+    QVERIFY2(form.reasonAt(lr).contains("expected a number, got 'fast'"),
+             qPrintable(form.reasonAt(lr)));
     QVERIFY(!start->isEnabled());
     lr->clear();
     QTest::keyClicks(lr, "5e-4");
@@ -236,8 +247,7 @@ class TestUiSetup : public QObject {
       field<QSpinBox>(form, "steps")->setValue(1234);
       field<QCheckBox>(form, "cuda_graphs")->setChecked(false);
       field<QComboBox>(form, "variant")
-          ->setCurrentIndex(field<QComboBox>(form, "variant")
-                                ->findData(static_cast<int>(hwb::PeftVariant::kHyperformer)));
+          ->setCurrentIndex(field<QComboBox>(form, "variant")->findData(QString("hyperformer")));
       field<QListWidget>(form, "tasks")->item(1)->setCheckState(Qt::Unchecked);
       QVERIFY(form.canStart());
       QCOMPARE(form.savePreset(file), QString());

@@ -18,6 +18,7 @@ void add_runs_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 #ifdef HWB_WITH_FETCH
 void add_fetch_command(CLI::App& app);
+void add_settings_command(CLI::App& app);
 #endif
 
 }  // namespace hwb::cli

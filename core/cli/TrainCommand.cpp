@@ -4,6 +4,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "core/cli/Commands.h"
 #include "core/cli/ConsoleProgress.h"
@@ -13,6 +14,7 @@
 #include "core/store/ProcessLiveness.h"
 #include "core/store/RunStoreReader.h"
 #include "core/train/DistributedGroup.h"
+#include "core/train/ExperimentSettings.h"
 #include "core/train/RunLauncher.h"
 #include "core/train/StoredRun.h"
 #include "core/util/Error.h"
@@ -29,8 +31,9 @@ struct TrainOptions {
   std::string out;                   // pretrain --out DIR
   std::string store;
   std::string device;
-  int64_t steps = 0;
+  std::optional<int64_t> steps;
   std::string checkpoint_dir;
+  std::vector<std::string> sets;  // --set PATH=VALUE, in order
   bool print_config = false;
   int nproc = 1;
 };
@@ -147,12 +150,15 @@ ExperimentConfig read_config(const TrainOptions& o) {
   }
   if (!o.store.empty()) c.store = o.store;
   if (!o.device.empty()) c.device = o.device;
-  if (o.steps > 0) {
-    c.steps = o.steps;
+  if (o.steps) {
+    c.steps = *o.steps;
     // A short trial run of a preset keeps the schedule's shape rather than being refused.
     if (c.warmup_steps >= c.steps) c.warmup_steps = c.steps / 10;
   }
   if (!o.checkpoint_dir.empty()) c.checkpoint_dir = o.checkpoint_dir;
+  for (const std::string& assignment : o.sets) apply_setting(experiment_settings(), c, assignment);
+  // The overrides are checked like the file: --steps 0 is refused with its path, not ignored.
+  c.validate();
   return c;
 }
 
@@ -224,6 +230,10 @@ void add_run_command(CLI::App& app, bool pretrain) {
                   "Training steps (overrides training.steps; a warm-up that would not fit becomes "
                   "a tenth of them)");
   cmd->add_option("--checkpoint-dir", o->checkpoint_dir, "Overrides output.checkpoint_dir");
+  cmd->add_option("--set", o->sets,
+                  "PATH=VALUE: any setting, e.g. --set training.learning_rate=1e-3 or --set "
+                  "variant.reduction_factor=16; repeat for several ('hyperformer settings' lists "
+                  "them)");
   cmd->add_option("--nproc", o->nproc,
                   "Data-parallel training on this host: start N processes (one per GPU with "
                   "--device cuda; Gloo on CPU), training.batch_size per process. torchrun's "

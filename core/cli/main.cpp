@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   hwb::cli::add_resume_command(app);
   hwb::cli::add_eval_command(app);
   hwb::cli::add_runs_command(app);
+  hwb::cli::add_settings_command(app);
   hwb::cli::add_selftest_command(app);
 #ifdef HWB_WITH_FETCH
   hwb::cli::add_fetch_command(app);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/model/T5Config.h"
+#include "core/peft/PeftSettings.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -27,23 +28,6 @@ constexpr std::pair<AdapterStacks, std::string_view> kStacks[] = {
     {AdapterStacks::kBoth, "both"},
 };
 
-const char* const kActivations[] = {"gelu_new", "relu", "swish", "silu"};
-
-template <typename T>
-void read_field(const nlohmann::json& j, const char* key, T& field,
-                std::vector<std::string>& problems) {
-  if (!j.contains(key) || j.at(key).is_null()) return;
-  try {
-    field = j.at(key).get<T>();
-  } catch (const std::exception&) {
-    const char* expected = std::is_same_v<T, std::string>                ? "a string"
-                           : std::is_same_v<T, bool>                     ? "true or false"
-                           : std::is_same_v<T, std::vector<std::string>> ? "a list of strings"
-                                                                         : "an integer";
-    problems.push_back(std::string(key) + ": expected " + expected + ", got " + j.at(key).dump());
-  }
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : std::string(sep)) + s;
@@ -58,7 +42,8 @@ void throw_problems(std::string_view what, const std::vector<std::string>& probl
 }
 
 std::vector<std::string> config_problems(const PeftConfig& c) {
-  std::vector<std::string> problems;
+  // Ranges and choices (the activation's name among them) come from the settings table.
+  std::vector<std::string> problems = settings_problems(peft_settings(), c);
   if (c.tasks.empty()) problems.push_back("tasks: at least one task is needed");
   std::set<std::string> seen;
   for (const auto& t : c.tasks) {
@@ -83,11 +68,6 @@ std::vector<std::string> config_problems(const PeftConfig& c) {
     positive("task_embedding_dim", c.task_embedding_dim);
     positive("projector_hidden_dim", c.projector_hidden_dim);
     positive("projected_task_dim", c.projected_task_dim);
-  }
-  if (std::find(std::begin(kActivations), std::end(kActivations), c.non_linearity) ==
-      std::end(kActivations)) {
-    problems.push_back("non_linearity '" + c.non_linearity +
-                       "' is unknown: use gelu_new, relu or swish");
   }
   return problems;
 }
@@ -129,21 +109,10 @@ void PeftConfig::validate(const T5Config& backbone) const {
 }
 
 nlohmann::json PeftConfig::to_json() const {
-  return {{"variant", std::string(to_string(variant))},
-          {"tasks", tasks},
-          {"reduction_factor", reduction_factor},
-          {"non_linearity", non_linearity},
-          {"task_embedding_dim", task_embedding_dim},
-          {"projector_hidden_dim", projector_hidden_dim},
-          {"projected_task_dim", projected_task_dim},
-          {"projector_layer_norm", projector_layer_norm},
-          {"conditional_layer_norm", conditional_layer_norm},
-          {"adapter_layer_norm_before", adapter_layer_norm_before},
-          {"adapter_layer_norm_after", adapter_layer_norm_after},
-          {"adapters_in", std::string(to_string(adapters_in))},
-          {"unfreeze_layer_norms", unfreeze_layer_norms},
-          {"train_lm_head", train_lm_head},
-          {"train_backbone_matching", train_backbone_matching}};
+  nlohmann::json j = nlohmann::json::object();
+  write_settings(peft_settings(), *this, j);
+  j["tasks"] = tasks;
+  return j;
 }
 
 PeftConfig PeftConfig::from_json(const nlohmann::json& j, std::string_view source) {
@@ -156,39 +125,15 @@ PeftConfig PeftConfig::read_json(const nlohmann::json& j, std::string_view sourc
   if (!j.is_object()) throw Error(std::string(source) + ": expected a JSON object");
   PeftConfig c;
   std::vector<std::string> problems;
-  const nlohmann::json known = c.to_json();
-  for (const auto& item : j.items()) {
-    if (!known.contains(item.key())) {
-      std::vector<std::string> keys;
-      for (const auto& k : known.items()) keys.push_back(k.key());
-      problems.push_back("unknown key '" + item.key() + "' (known: " + join(keys, ", ") + ")");
+  unknown_setting_keys(peft_settings(), j, "", {"tasks"}, problems);
+  read_settings(peft_settings(), j, c, problems);
+  if (const auto tasks = j.find("tasks"); tasks != j.end() && !tasks->is_null()) {
+    if (tasks->is_array() &&
+        std::all_of(tasks->begin(), tasks->end(), [](const auto& t) { return t.is_string(); })) {
+      c.tasks = tasks->get<std::vector<std::string>>();
+    } else {
+      problems.push_back("tasks: expected a list of strings, got " + tasks->dump());
     }
-  }
-  std::string variant(to_string(c.variant)), stacks(to_string(c.adapters_in));
-  read_field(j, "variant", variant, problems);
-  read_field(j, "tasks", c.tasks, problems);
-  read_field(j, "reduction_factor", c.reduction_factor, problems);
-  read_field(j, "non_linearity", c.non_linearity, problems);
-  read_field(j, "task_embedding_dim", c.task_embedding_dim, problems);
-  read_field(j, "projector_hidden_dim", c.projector_hidden_dim, problems);
-  read_field(j, "projected_task_dim", c.projected_task_dim, problems);
-  read_field(j, "projector_layer_norm", c.projector_layer_norm, problems);
-  read_field(j, "conditional_layer_norm", c.conditional_layer_norm, problems);
-  read_field(j, "adapter_layer_norm_before", c.adapter_layer_norm_before, problems);
-  read_field(j, "adapter_layer_norm_after", c.adapter_layer_norm_after, problems);
-  read_field(j, "adapters_in", stacks, problems);
-  read_field(j, "unfreeze_layer_norms", c.unfreeze_layer_norms, problems);
-  read_field(j, "train_lm_head", c.train_lm_head, problems);
-  read_field(j, "train_backbone_matching", c.train_backbone_matching, problems);
-  try {
-    c.variant = parse_peft_variant(variant);
-  } catch (const Error& e) {
-    problems.push_back(e.what());
-  }
-  try {
-    c.adapters_in = parse_adapter_stacks(stacks);
-  } catch (const Error& e) {
-    problems.push_back(e.what());
   }
   throw_problems(std::string(source) + ": invalid PEFT configuration:", problems);
   return c;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/data/GlueTasks.h"
+#include "core/train/ExperimentSettings.h"
 #include "core/util/AtomicFileWriter.h"
 #include "core/util/Error.h"
 #include "core/util/JsonFields.h"
@@ -121,13 +122,14 @@ std::vector<std::string> ExperimentConfig::task_names() const {
 }
 
 std::vector<std::string> ExperimentConfig::problems() const {
+  // Ranges and choices from the settings table; the variant's rows are checked below, with the
+  // variant's own rules (a size matters only to the variants that have it).
   std::vector<std::string> p;
-  auto positive = [&](const char* path, double v) {
-    if (!(v > 0)) p.push_back(std::string(path) + ": must be positive, got " + std::to_string(v));
-  };
-  auto non_negative = [&](const char* path, double v) {
-    if (v < 0) p.push_back(std::string(path) + ": must not be negative, got " + std::to_string(v));
-  };
+  for (const Setting<ExperimentConfig>& s : experiment_settings()) {
+    if (s.path.rfind("variant.", 0) == 0) continue;
+    std::string problem = setting_value_problem(s.path, s.kind, s.range, s.choices, s.get(*this));
+    if (!problem.empty()) p.push_back(std::move(problem));
+  }
   if (name.empty()) p.push_back("name: must not be empty");
   if (pretraining) {
     pretraining_problems(*this, p);
@@ -157,28 +159,10 @@ std::vector<std::string> ExperimentConfig::problems() const {
       p.push_back(path + ": task '" + t.name() + "' is listed twice");
   }
   if (glue_dir.empty()) p.push_back("data.glue_dir: give GLUE's folder or builtin:demo");
-  if (max_source_length < 8) p.push_back("data.max_source_length: must be at least 8");
-
-  positive("training.steps", static_cast<double>(steps));
-  positive("training.batch_size", static_cast<double>(batch_size));
-  positive("training.gradient_accumulation", static_cast<double>(gradient_accumulation));
-  positive("training.learning_rate", learning_rate);
-  non_negative("training.warmup_steps", static_cast<double>(warmup_steps));
   if (warmup_steps >= steps && steps > 0) {
     p.push_back("training.warmup_steps: must be fewer than training.steps (" +
                 std::to_string(steps) + ")");
   }
-  non_negative("training.weight_decay", weight_decay);
-  non_negative("training.max_grad_norm", max_grad_norm);
-  if (label_smoothing < 0 || label_smoothing >= 1) {
-    p.push_back("training.label_smoothing: must be in [0, 1), got " +
-                std::to_string(label_smoothing));
-  }
-  positive("training.temperature", temperature);
-  positive("training.log_every", static_cast<double>(log_every));
-  positive("training.eval_every", static_cast<double>(eval_every));
-  positive("training.eval_batch_size", static_cast<double>(eval_batch_size));
-  non_negative("training.early_stopping_patience", static_cast<double>(early_stopping_patience));
   if (device != "cpu" && device.rfind("cuda", 0) != 0) {
     p.push_back("training.device: '" + device + "' is not cpu, cuda or cuda:N");
   }
@@ -203,8 +187,6 @@ void ExperimentConfig::validate() const {
 }
 
 nlohmann::json ExperimentConfig::to_json() const {
-  nlohmann::json variant = peft.to_json();
-  variant.erase("tasks");  // the data section names them
   nlohmann::json task_list = nlohmann::json::array();
   for (const ExperimentTask& t : tasks) {
     nlohmann::json j;
@@ -218,39 +200,9 @@ nlohmann::json ExperimentConfig::to_json() const {
     if (t.max_test) j["max_test"] = t.max_test;
     task_list.push_back(j);
   }
-  nlohmann::json out = {
-      {"schema_version", kSchemaVersion},
-      {"name", name},
-      {"backbone", backbone},
-      {"variant", variant},
-      {"data",
-       {{"tasks", task_list},
-        {"glue_dir", glue_dir},
-        {"skip_bad_rows", skip_bad_rows},
-        {"reference_compatible", reference_compatible},
-        {"max_source_length", max_source_length},
-        {"data_seed", data_seed},
-        {"cache_dir", cache_dir}}},
-      {"training",
-       {{"device", device},
-        {"bf16", bf16},
-        {"cuda_graphs", cuda_graphs},
-        {"steps", steps},
-        {"batch_size", batch_size},
-        {"gradient_accumulation", gradient_accumulation},
-        {"learning_rate", learning_rate},
-        {"warmup_steps", warmup_steps},
-        {"weight_decay", weight_decay},
-        {"max_grad_norm", max_grad_norm},
-        {"label_smoothing", label_smoothing},
-        {"temperature", temperature},
-        {"seed", seed},
-        {"log_every", log_every},
-        {"eval_every", eval_every},
-        {"eval_batch_size", eval_batch_size},
-        {"early_stopping_patience", early_stopping_patience}}},
-      {"output", {{"store", store}, {"checkpoint_dir", checkpoint_dir}}},
-  };
+  nlohmann::json out = {{"schema_version", kSchemaVersion}};
+  write_settings(experiment_settings(), *this, out);
+  out["data"]["tasks"] = task_list;
   if (pretraining) out["pretraining"] = pretraining_to_json(*pretraining);
   return out;
 }
@@ -258,95 +210,79 @@ nlohmann::json ExperimentConfig::to_json() const {
 ExperimentConfig ExperimentConfig::from_json(const nlohmann::json& json, std::string_view source) {
   ExperimentConfig c;
   std::vector<std::string> p;
-  JsonFields top(json, "", p);
-  int version = kSchemaVersion;
-  top.read("schema_version", version);
-  if (version > kSchemaVersion) {
-    p.push_back("schema_version: " + std::to_string(version) +
-                " is newer than this program reads (" + std::to_string(kSchemaVersion) +
-                "); update Hyperformer Workbench");
+  if (!json.is_object()) {
+    throw Error(std::string(source) + " is not a valid experiment: expected a JSON object");
   }
-  top.read("name", c.name);
-  top.read("backbone", c.backbone);
-  if (const nlohmann::json* variant = top.find("variant")) {
-    try {
-      c.peft = PeftConfig::read_json(*variant, "variant");
-    } catch (const std::exception& e) {
-      p.push_back(e.what());
+  if (const auto version = json.find("schema_version"); version != json.end()) {
+    if (!version->is_number_integer()) {
+      p.push_back("schema_version: expected a whole number, got " + version->dump());
+    } else if (version->get<int64_t>() > kSchemaVersion) {
+      p.push_back("schema_version: " + version->dump() + " is newer than this program reads (" +
+                  std::to_string(kSchemaVersion) + "); update Hyperformer Workbench");
+    } else if (version->get<int64_t>() < 1) {
+      p.push_back("schema_version: must be at least 1, got " + version->dump());
     }
   }
-  if (const nlohmann::json* data = top.find("data")) {
-    JsonFields d(*data, "data", p);
-    if (const nlohmann::json* list = d.find("tasks")) {
-      if (!list->is_array()) {
-        p.push_back("data.tasks: expected a list of tasks");
-      } else {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-          const std::string path = "data.tasks[" + std::to_string(i) + "]";
-          ExperimentTask t;
-          const nlohmann::json& item = (*list)[i];
-          if (item.is_string()) {
-            t.glue = item.get<std::string>();  // shorthand: "sst2"
-          } else {
-            JsonFields tf(item, path, p);
-            tf.read("glue", t.glue);
-            if (const nlohmann::json* custom = tf.find("custom")) {
-              try {
-                t.custom = TaskDefinition::from_json(*custom);
-              } catch (const std::exception& e) {
-                p.push_back(path + ".custom: " + e.what());
-              }
+  const SettingsTable<ExperimentConfig>& table = experiment_settings();
+  unknown_setting_keys(table, json, "",
+                       {"schema_version", "variant", "data", "training", "output", "pretraining"},
+                       p);
+  for (const char* section : {"variant", "data", "training", "output"}) {
+    const auto it = json.find(section);
+    if (it == json.end()) continue;
+    if (!it->is_object()) {
+      p.push_back(std::string(section) + ": expected a JSON object, got " + it->dump());
+    } else {
+      unknown_setting_keys(table, *it, section, {"data.tasks"}, p);
+    }
+  }
+  read_settings(table, json, c, p);
+  if (const nlohmann::json* list = json_at_path(json, "data.tasks")) {
+    if (!list->is_array()) {
+      p.push_back("data.tasks: expected a list of tasks");
+    } else {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string path = "data.tasks[" + std::to_string(i) + "]";
+        ExperimentTask t;
+        const nlohmann::json& item = (*list)[i];
+        if (item.is_string()) {
+          t.glue = item.get<std::string>();  // shorthand: "sst2"
+        } else {
+          JsonFields tf(item, path, p);
+          tf.read("glue", t.glue);
+          if (const nlohmann::json* custom = tf.find("custom")) {
+            try {
+              t.custom = TaskDefinition::from_json(*custom);
+            } catch (const std::exception& e) {
+              p.push_back(path + ".custom: " + e.what());
             }
-            tf.read("max_train", t.max_train);
-            tf.read("max_validation", t.max_validation);
-            tf.read("max_test", t.max_test);
-            tf.finish();
           }
-          c.tasks.push_back(std::move(t));
+          // Caps as the table reads whole numbers: -1 or 2.5 is refused, not narrowed.
+          for (auto [key, cap] : {std::pair{"max_train", &t.max_train},
+                                  std::pair{"max_validation", &t.max_validation},
+                                  std::pair{"max_test", &t.max_test}}) {
+            const nlohmann::json* value = tf.find(key);
+            if (!value) continue;
+            std::string error;
+            const auto v = setting_from_json(SettingKind::kUnsigned, SettingRange::non_negative(),
+                                             {}, *value, error);
+            if (v) {
+              *cap = static_cast<std::size_t>(std::get<uint64_t>(*v));
+            } else {
+              p.push_back(path + "." + key + ": " + error);
+            }
+          }
+          tf.finish();
         }
+        c.tasks.push_back(std::move(t));
       }
     }
-    d.read("glue_dir", c.glue_dir);
-    d.read("skip_bad_rows", c.skip_bad_rows);
-    d.read("reference_compatible", c.reference_compatible);
-    d.read("max_source_length", c.max_source_length);
-    d.read("data_seed", c.data_seed);
-    d.read("cache_dir", c.cache_dir);
-    d.finish();
   }
-  if (const nlohmann::json* training = top.find("training")) {
-    JsonFields t(*training, "training", p);
-    t.read("device", c.device);
-    t.read("bf16", c.bf16);
-    t.read("cuda_graphs", c.cuda_graphs);
-    t.read("steps", c.steps);
-    t.read("batch_size", c.batch_size);
-    t.read("gradient_accumulation", c.gradient_accumulation);
-    t.read("learning_rate", c.learning_rate);
-    t.read("warmup_steps", c.warmup_steps);
-    t.read("weight_decay", c.weight_decay);
-    t.read("max_grad_norm", c.max_grad_norm);
-    t.read("label_smoothing", c.label_smoothing);
-    t.read("temperature", c.temperature);
-    t.read("seed", c.seed);
-    t.read("log_every", c.log_every);
-    t.read("eval_every", c.eval_every);
-    t.read("eval_batch_size", c.eval_batch_size);
-    t.read("early_stopping_patience", c.early_stopping_patience);
-    t.finish();
-  }
-  if (const nlohmann::json* pre = top.find("pretraining")) {
+  if (const auto pre = json.find("pretraining"); pre != json.end()) {
     c.pretraining = pretraining_from_json(*pre, p);
     // The backbone's default does not apply: a pretraining run makes its own.
     if (!json.contains("backbone")) c.backbone.clear();
   }
-  if (const nlohmann::json* output = top.find("output")) {
-    JsonFields o(*output, "output", p);
-    o.read("store", c.store);
-    o.read("checkpoint_dir", c.checkpoint_dir);
-    o.finish();
-  }
-  top.finish();
   if (p.empty()) {
     const auto more = c.problems();
     p.insert(p.end(), more.begin(), more.end());

@@ -25,6 +25,7 @@
 
 #include "core/store/RunStoreReader.h"
 #include "core/train/ExperimentConfig.h"
+#include "core/train/ExperimentSettings.h"
 #include "ui/compare/ConfigDiff.h"
 #include "ui/compare/ScoreSummary.h"
 #include "ui/plot/CurvePlot.h"
@@ -564,6 +565,12 @@ void CompareView::show_config_diff() {
   for (const ConfigDiff::Row& r : ConfigDiff::of(configs).rows) {
     QList<QStandardItem*> row;
     row << text_item(QString::fromStdString(r.path));
+    // The setting's label and help from the settings table (docs/SETTINGS.md) explain the path.
+    QString about;
+    if (const auto* s = find_setting(experiment_settings(), r.path)) {
+      about = QString::fromStdString(s->label + ": " + s->help);
+      row.front()->setToolTip(about);
+    }
     for (const std::optional<std::string>& value : r.values) {
       row << text_item(value ? QString::fromStdString(*value) : tr("(absent)"));
     }
@@ -575,7 +582,8 @@ void CompareView::show_config_diff() {
         item->setBackground(highlight);
         item->setFont(bold);
       }
-      row.front()->setToolTip(tr("Differs between the runs"));
+      row.front()->setToolTip(about.isEmpty() ? tr("Differs between the runs")
+                                              : about + "\n" + tr("Differs between the runs"));
     }
     row.front()->setData(r.differs, kValueRole);
     config_model_->appendRow(row);

@@ -21,38 +21,15 @@
 #include "core/data/GlueTasks.h"
 #include "core/model/ComputeDevices.h"
 #include "core/peft/ParameterEstimate.h"
+#include "core/train/ExperimentSettings.h"
 #include "core/train/RunLauncher.h"
+#include "core/util/Error.h"
 #include "ui/setup/GlueFolderScan.h"
 #include "ui/setup/Presets.h"
 #include "ui/setup/TaskPicker.h"
 
 namespace hwb {
 namespace {
-
-constexpr PeftVariant kVariants[] = {PeftVariant::kHyperformerPP,
-                                     PeftVariant::kHyperformer,
-                                     PeftVariant::kHyperformerLayerConditioned,
-                                     PeftVariant::kAdaptersSharedNorms,
-                                     PeftVariant::kAdapters,
-                                     PeftVariant::kFullFinetune};
-
-QString variant_label(PeftVariant v) {
-  switch (v) {
-    case PeftVariant::kHyperformerPP:
-      return QObject::tr("Hyperformer++ (one hypernetwork per stack)");
-    case PeftVariant::kHyperformer:
-      return QObject::tr("Hyperformer (per-layer hypernetworks)");
-    case PeftVariant::kHyperformerLayerConditioned:
-      return QObject::tr("Hyperformer, layer-conditioned");
-    case PeftVariant::kAdaptersSharedNorms:
-      return QObject::tr("Adapters† (one set per task)");
-    case PeftVariant::kAdapters:
-      return QObject::tr("Adapters (single task)");
-    case PeftVariant::kFullFinetune:
-      return QObject::tr("Full fine-tuning");
-  }
-  return {};
-}
 
 QSpinBox* spin(const char* name, int lo, int hi) {
   auto* s = new QSpinBox;
@@ -62,18 +39,6 @@ QSpinBox* spin(const char* name, int lo, int hi) {
   return s;
 }
 
-QLineEdit* line(const char* name) {
-  auto* e = new QLineEdit;
-  e->setObjectName(name);
-  return e;
-}
-
-QCheckBox* check(const char* name, const QString& text) {
-  auto* c = new QCheckBox(text);
-  c->setObjectName(name);
-  return c;
-}
-
 QWidget* with_buttons(QWidget* field, std::initializer_list<QPushButton*> buttons) {
   auto* row = new QWidget;
   auto* layout = new QHBoxLayout(row);
@@ -81,10 +46,6 @@ QWidget* with_buttons(QWidget* field, std::initializer_list<QPushButton*> button
   layout->addWidget(field, 1);
   for (QPushButton* b : buttons) layout->addWidget(b);
   return row;
-}
-
-QString number_text(double v) {
-  return QLocale::c().toString(v, 'g', 10);
 }
 
 QString bytes_text(int64_t bytes) {
@@ -99,6 +60,11 @@ SetupForm::SetupForm(QWidget* parent) : QWidget(parent) {
   setStyleSheet(
       "*[invalid=\"true\"] { border: 1px solid #c62828; background-color: #fdecea; }"
       "QListWidget[invalid=\"true\"] { border: 1px solid #c62828; }");
+  for (const Setting<ExperimentConfig>& row : experiment_settings()) {
+    settings_.push_back(std::make_unique<SettingField>(row));
+    // The device's own combo box (below) edits training.device.
+    if (row.path != "training.device") settings_.back()->onEdited(this, [this] { on_edited(); });
+  }
   auto* content = new QWidget;
   auto* columns = new QHBoxLayout(content);
   auto* left = new QVBoxLayout;
@@ -139,22 +105,37 @@ SetupForm::SetupForm(QWidget* parent) : QWidget(parent) {
   setConfig(ExperimentConfig::demo());
 }
 
+const SettingField& SetupForm::field(std::string_view path) const {
+  for (const auto& f : settings_) {
+    if (f->setting().path == path) return *f;
+  }
+  throw Error("the setup form has no field for the setting '" + std::string(path) + "'");
+}
+
+void SetupForm::add_rows(QFormLayout* form, std::string_view prefix) {
+  for (const auto& f : settings_) {
+    const std::string& path = f->setting().path;
+    if (path.rfind(prefix, 0) != 0) continue;
+    if (f->label().isEmpty()) {
+      form->addRow(f->widget());
+    } else {
+      form->addRow(f->label(), f->widget());
+    }
+  }
+}
+
 QWidget* SetupForm::build_data_section() {
   auto* box = new QGroupBox(tr("Experiment and data"));
   auto* form = new QFormLayout(box);
   form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
-  name_ = line("name");
-  form->addRow(tr("Name"), name_);
-  glue_dir_ = line("glue_dir");
-  glue_dir_->setToolTip(tr("GLUE's download layout (SST-2/train.tsv, ...) or builtin:demo"));
+  add_rows(form, "name");
+  auto* glue_dir = widget<QLineEdit>("data.glue_dir");
   auto* browse = new QPushButton(tr("Browse…"));
   auto* demo = new QPushButton(tr("Demo data"));
   demo->setToolTip(tr("The SST-2 and RTE samples bundled with the program"));
-  form->addRow(tr("GLUE data folder"), with_buttons(glue_dir_, {browse, demo}));
+  form->addRow(field("data.glue_dir").label(), with_buttons(glue_dir, {browse, demo}));
   tasks_ = new TaskPicker;
   form->addRow(tr("Tasks"), tasks_);
-  max_source_length_ = spin("max_source_length", 0, 4096);
-  form->addRow(tr("Max source tokens"), max_source_length_);
   // Caps keep a seeded subsample of each task (a CPU run needs a few thousand examples, not
   // GLUE's 400,000); -1 stands for caps that differ between the tasks.
   max_train_ = spin("max_train", -1, INT_MAX);
@@ -169,22 +150,20 @@ QWidget* SetupForm::build_data_section() {
   form->addRow(tr("Validation examples per task"), max_validation_);
   connect(max_train_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
   connect(max_validation_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
-  skip_bad_rows_ = check("skip_bad_rows", tr("Skip bad rows (else a bad row refuses its task)"));
-  form->addRow(skip_bad_rows_);
-  reference_compatible_ =
-      check("reference_compatible", tr("Reference-code compatible (its formatting quirks)"));
-  form->addRow(reference_compatible_);
-  data_seed_ = line("data_seed");
-  form->addRow(tr("Data seed"), data_seed_);
+  for (const auto& f : settings_) {
+    const std::string& path = f->setting().path;
+    if (path.rfind("data.", 0) == 0 && path != "data.glue_dir" && path != "data.cache_dir")
+      add_rows(form, path);
+  }
 
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_glue_dir);
-  connect(demo, &QPushButton::clicked, this, [this] {
-    glue_dir_->setText(QString::fromLatin1(ExperimentConfig::kBuiltinDemoData.data(),
-                                           ExperimentConfig::kBuiltinDemoData.size()));
-    tasks_->setGlueDir(glue_dir_->text());
+  connect(demo, &QPushButton::clicked, this, [this, glue_dir] {
+    glue_dir->setText(QString::fromLatin1(ExperimentConfig::kBuiltinDemoData.data(),
+                                          ExperimentConfig::kBuiltinDemoData.size()));
+    tasks_->setGlueDir(glue_dir->text());
   });
-  connect(glue_dir_, &QLineEdit::editingFinished, this,
-          [this] { tasks_->setGlueDir(glue_dir_->text()); });
+  connect(glue_dir, &QLineEdit::editingFinished, this,
+          [this, glue_dir] { tasks_->setGlueDir(glue_dir->text()); });
   connect(tasks_, &TaskPicker::changed, this, &SetupForm::on_edited);
   return box;
 }
@@ -193,83 +172,30 @@ QWidget* SetupForm::build_model_section() {
   auto* box = new QGroupBox(tr("Backbone and variant"));
   auto* form = new QFormLayout(box);
   form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
-  backbone_ = line("backbone");
-  backbone_->setToolTip(
-      tr("A Hugging Face T5 folder (config.json, model.safetensors), builtin:t5-mini (a small T5 "
-         "pretrained for this program) or builtin:tiny (random weights, for quick trials)"));
   auto* browse = new QPushButton(tr("Browse…"));
   auto* mini = new QPushButton(tr("Built-in mini"));
   mini->setObjectName("builtin_mini");
   mini->setToolTip(tr("builtin:t5-mini: 9.1M parameters, pretrained with span corruption"));
   auto* tiny = new QPushButton(tr("Built-in tiny"));
   tiny->setToolTip(tr("builtin:tiny: random weights; learns nothing frozen"));
-  form->addRow(tr("Backbone"), with_buttons(backbone_, {browse, mini, tiny}));
+  form->addRow(field("backbone").label(),
+               with_buttons(widget<QLineEdit>("backbone"), {browse, mini, tiny}));
   backbone_info_ = new QLabel;
   backbone_info_->setObjectName("backbone_info");
   backbone_info_->setWordWrap(true);
   form->addRow(QString(), backbone_info_);
-  variant_ = new QComboBox;
-  variant_->setObjectName("variant");
-  for (PeftVariant v : kVariants) variant_->addItem(variant_label(v), static_cast<int>(v));
-  form->addRow(tr("Variant"), variant_);
-  reduction_factor_ = spin("reduction_factor", 0, 65536);
-  reduction_factor_->setToolTip(tr("Adapter bottleneck = d_model / reduction factor"));
-  form->addRow(tr("Reduction factor"), reduction_factor_);
-  non_linearity_ = new QComboBox;
-  non_linearity_->setObjectName("non_linearity");
-  non_linearity_->addItems({"gelu_new", "relu", "swish"});
-  form->addRow(tr("Adapter activation"), non_linearity_);
-  task_embedding_dim_ = spin("task_embedding_dim", 0, 65536);
-  form->addRow(tr("Task embedding size"), task_embedding_dim_);
-  projector_hidden_dim_ = spin("projector_hidden_dim", 0, 65536);
-  form->addRow(tr("Projector hidden size"), projector_hidden_dim_);
-  projected_task_dim_ = spin("projected_task_dim", 0, 65536);
-  form->addRow(tr("Projected task size"), projected_task_dim_);
-  projector_layer_norm_ = check("projector_layer_norm", tr("Layer norm after the task projector"));
-  form->addRow(projector_layer_norm_);
-  conditional_layer_norm_ =
-      check("conditional_layer_norm", tr("Generate adapter layer norms per task"));
-  form->addRow(conditional_layer_norm_);
-  norm_before_ = check("adapter_layer_norm_before", tr("Adapter layer norm before"));
-  norm_after_ = check("adapter_layer_norm_after", tr("Adapter layer norm after"));
-  form->addRow(norm_before_);
-  form->addRow(norm_after_);
-  adapters_in_ = new QComboBox;
-  adapters_in_->setObjectName("adapters_in");
-  adapters_in_->addItem(tr("Encoder and decoder"), static_cast<int>(AdapterStacks::kBoth));
-  adapters_in_->addItem(tr("Encoder only"), static_cast<int>(AdapterStacks::kEncoder));
-  adapters_in_->addItem(tr("Decoder only"), static_cast<int>(AdapterStacks::kDecoder));
-  form->addRow(tr("Adapters in"), adapters_in_);
-  unfreeze_layer_norms_ = check("unfreeze_layer_norms", tr("Train the T5 layer norms"));
-  train_lm_head_ = check("train_lm_head", tr("Train the LM head"));
-  form->addRow(unfreeze_layer_norms_);
-  form->addRow(train_lm_head_);
-  train_backbone_matching_ = line("train_backbone_matching");
-  train_backbone_matching_->setToolTip(
-      tr("Also train backbone parameters whose name contains one of these, comma-separated "
-         "(e.g. decoder.block.11.)"));
-  form->addRow(tr("Also train"), train_backbone_matching_);
+  add_rows(form, "variant.");
 
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_backbone);
   const auto use_backbone = [this](std::string_view spec) {
-    backbone_->setText(QString::fromLatin1(spec.data(), static_cast<qsizetype>(spec.size())));
+    widget<QLineEdit>("backbone")
+        ->setText(QString::fromLatin1(spec.data(), static_cast<qsizetype>(spec.size())));
     on_edited();
   };
   connect(mini, &QPushButton::clicked, this,
           [use_backbone] { use_backbone(ExperimentConfig::kBuiltinPretrainedBackbone); });
   connect(tiny, &QPushButton::clicked, this,
           [use_backbone] { use_backbone(ExperimentConfig::kBuiltinTinyBackbone); });
-  connect(variant_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
-  connect(non_linearity_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
-  connect(adapters_in_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
-  for (QSpinBox* s :
-       {reduction_factor_, task_embedding_dim_, projector_hidden_dim_, projected_task_dim_}) {
-    connect(s, &QSpinBox::valueChanged, this, &SetupForm::on_edited);
-  }
-  for (QCheckBox* c : {projector_layer_norm_, conditional_layer_norm_, norm_before_, norm_after_,
-                       unfreeze_layer_norms_, train_lm_head_}) {
-    connect(c, &QCheckBox::toggled, this, &SetupForm::on_edited);
-  }
   return box;
 }
 
@@ -279,64 +205,13 @@ QWidget* SetupForm::build_training_section() {
   form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
   device_ = new QComboBox;
   device_->setObjectName("device");
-  form->addRow(tr("Device"), device_);
-  bf16_ = check("bf16", tr("bf16 autocast on CUDA"));
-  form->addRow(bf16_);
-  cuda_graphs_ = check("cuda_graphs", tr("CUDA graphs (one per task and padded batch shape)"));
-  cuda_graphs_->setToolTip(
-      tr("On CUDA, each training step and each evaluation batch's decoding is replayed as one "
-         "captured graph instead of thousands of kernel launches. Batches are padded to multiples "
-         "of 32 source and 8 target tokens. Training steps with gradient accumulation run "
-         "eagerly; runs of several processes use no graphs."));
-  form->addRow(cuda_graphs_);
-  steps_ = spin("steps", 0, INT_MAX);
-  form->addRow(tr("Steps"), steps_);
-  batch_size_ = spin("batch_size", 0, 1 << 20);
-  form->addRow(tr("Batch size"), batch_size_);
-  gradient_accumulation_ = spin("gradient_accumulation", 0, 4096);
-  form->addRow(tr("Gradient accumulation"), gradient_accumulation_);
-  learning_rate_ = line("learning_rate");
-  form->addRow(tr("Learning rate"), learning_rate_);
-  warmup_steps_ = spin("warmup_steps", 0, INT_MAX);
-  form->addRow(tr("Warm-up steps"), warmup_steps_);
-  weight_decay_ = line("weight_decay");
-  form->addRow(tr("Weight decay"), weight_decay_);
-  max_grad_norm_ = line("max_grad_norm");
-  max_grad_norm_->setToolTip(tr("0 = no clipping"));
-  form->addRow(tr("Gradient clipping norm"), max_grad_norm_);
-  label_smoothing_ = line("label_smoothing");
-  form->addRow(tr("Label smoothing"), label_smoothing_);
-  temperature_ = line("temperature");
-  temperature_->setToolTip(tr("Task sampling: p ~ n^(1/T); 1 = proportional, large = uniform"));
-  form->addRow(tr("Sampling temperature"), temperature_);
-  seed_ = line("seed");
-  form->addRow(tr("Seed"), seed_);
-  log_every_ = spin("log_every", 0, INT_MAX);
-  form->addRow(tr("Log every (steps)"), log_every_);
-  eval_every_ = spin("eval_every", 0, INT_MAX);
-  form->addRow(tr("Evaluate every (steps)"), eval_every_);
-  eval_batch_size_ = spin("eval_batch_size", 0, 1 << 20);
-  form->addRow(tr("Evaluation batch size"), eval_batch_size_);
-  early_stopping_patience_ = spin("early_stopping_patience", 0, 100000);
-  early_stopping_patience_->setToolTip(tr("Evaluations without a better average; 0 = off"));
-  form->addRow(tr("Early stopping patience"), early_stopping_patience_);
-
+  device_->setToolTip(field("training.device").widget()->toolTip());
+  form->addRow(field("training.device").label(), device_);
+  for (const auto& f : settings_) {
+    const std::string& path = f->setting().path;
+    if (path.rfind("training.", 0) == 0 && path != "training.device") add_rows(form, path);
+  }
   connect(device_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
-  connect(bf16_, &QCheckBox::toggled, this, &SetupForm::on_edited);
-  connect(cuda_graphs_, &QCheckBox::toggled, this, &SetupForm::on_edited);
-  for (QSpinBox* s :
-       {steps_, batch_size_, gradient_accumulation_, warmup_steps_, log_every_, eval_every_,
-        eval_batch_size_, early_stopping_patience_, max_source_length_}) {
-    connect(s, &QSpinBox::valueChanged, this, &SetupForm::on_edited);
-  }
-  for (QLineEdit* e :
-       {learning_rate_, weight_decay_, max_grad_norm_, label_smoothing_, temperature_, seed_,
-        data_seed_, name_, backbone_, train_backbone_matching_}) {
-    connect(e, &QLineEdit::textEdited, this, &SetupForm::on_edited);
-  }
-  for (QCheckBox* c : {skip_bad_rows_, reference_compatible_}) {
-    connect(c, &QCheckBox::toggled, this, &SetupForm::on_edited);
-  }
   return box;
 }
 
@@ -344,15 +219,15 @@ QWidget* SetupForm::build_output_section() {
   auto* box = new QGroupBox(tr("Output"));
   auto* form = new QFormLayout(box);
   form->setRowWrapPolicy(QFormLayout::WrapLongRows);  // narrow windows put labels above fields
-  store_ = line("store");
-  store_->setToolTip(tr("The SQLite run store the run is recorded in"));
   auto* browse = new QPushButton(tr("Browse…"));
-  form->addRow(tr("Run store"), with_buttons(store_, {browse}));
-  checkpoint_dir_ = line("checkpoint_dir");
-  form->addRow(tr("Checkpoint folder"), checkpoint_dir_);
+  form->addRow(field("output.store").label(),
+               with_buttons(widget<QLineEdit>("output.store"), {browse}));
+  for (const auto& f : settings_) {
+    const std::string& path = f->setting().path;
+    if (path.rfind("output.", 0) == 0 && path != "output.store") add_rows(form, path);
+  }
+  add_rows(form, "data.cache_dir");
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_store);
-  connect(store_, &QLineEdit::textEdited, this, &SetupForm::on_edited);
-  connect(checkpoint_dir_, &QLineEdit::textEdited, this, &SetupForm::on_edited);
   return box;
 }
 
@@ -386,42 +261,18 @@ QWidget* SetupForm::build_buttons() {
 }
 
 void SetupForm::register_fields() {
-  fields_.addField("name", name_);
-  fields_.addField("backbone", backbone_);
+  for (const auto& f : settings_) {
+    const std::string& path = f->setting().path;
+    QWidget* w = path == "training.device" ? device_ : f->widget();
+    fields_.addField(QString::fromStdString(path), w);
+    // The variant's own checks say "variant: reduction_factor must be ...".
+    if (path.rfind("variant.", 0) == 0)
+      fields_.addKeyword("variant", QString::fromStdString(f->setting().key()), w);
+  }
   fields_.addField("data.tasks", tasks_->list());
   fields_.addField("data", tasks_->list());  // the launcher's "data: task files are missing"
-  fields_.addField("data.glue_dir", glue_dir_);
-  fields_.addField("data.max_source_length", max_source_length_);
-  fields_.addField("data.data_seed", data_seed_);
-  fields_.addField("variant", variant_);
-  fields_.addKeyword("variant", "reduction_factor", reduction_factor_);
-  fields_.addKeyword("variant", "non_linearity", non_linearity_);
-  fields_.addKeyword("variant", "task_embedding_dim", task_embedding_dim_);
-  fields_.addKeyword("variant", "projector_hidden_dim", projector_hidden_dim_);
-  fields_.addKeyword("variant", "projected_task_dim", projected_task_dim_);
+  fields_.addField("variant", widget<QWidget>("variant.variant"));
   fields_.addKeyword("variant", "tasks:", tasks_->list());
-  fields_.addField("variant.train_backbone_matching", train_backbone_matching_);
-  const std::pair<const char*, QWidget*> training[] = {
-      {"device", device_},
-      {"steps", steps_},
-      {"batch_size", batch_size_},
-      {"gradient_accumulation", gradient_accumulation_},
-      {"learning_rate", learning_rate_},
-      {"warmup_steps", warmup_steps_},
-      {"weight_decay", weight_decay_},
-      {"max_grad_norm", max_grad_norm_},
-      {"label_smoothing", label_smoothing_},
-      {"temperature", temperature_},
-      {"seed", seed_},
-      {"log_every", log_every_},
-      {"eval_every", eval_every_},
-      {"eval_batch_size", eval_batch_size_},
-      {"early_stopping_patience", early_stopping_patience_}};
-  for (const auto& [name, widget] : training) {
-    fields_.addField(QString("training.") + name, widget);
-  }
-  fields_.addField("output.store", store_);
-  fields_.addField("output.checkpoint_dir", checkpoint_dir_);
 }
 
 void SetupForm::fill_devices() {
@@ -449,11 +300,9 @@ void SetupForm::setConfig(const ExperimentConfig& config) {
 void SetupForm::populate() {
   populating_ = true;
   const ExperimentConfig& c = config_;
-  name_->setText(QString::fromStdString(c.name));
-  glue_dir_->setText(QString::fromStdString(c.glue_dir));
-  tasks_->setGlueDir(glue_dir_->text());
+  for (const auto& f : settings_) f->show(c);
+  tasks_->setGlueDir(widget<QLineEdit>("data.glue_dir")->text());
   tasks_->setTasks(c.tasks);
-  max_source_length_->setValue(c.max_source_length);
   // One value when every task has the same cap, else "as set per task".
   auto common = [&c](auto member) -> int {
     if (c.tasks.empty()) return 0;
@@ -465,26 +314,6 @@ void SetupForm::populate() {
   };
   max_train_->setValue(common(&ExperimentTask::max_train));
   max_validation_->setValue(common(&ExperimentTask::max_validation));
-  skip_bad_rows_->setChecked(c.skip_bad_rows);
-  reference_compatible_->setChecked(c.reference_compatible);
-  data_seed_->setText(QString::number(c.data_seed));
-  backbone_->setText(QString::fromStdString(c.backbone));
-  variant_->setCurrentIndex(variant_->findData(static_cast<int>(c.peft.variant)));
-  reduction_factor_->setValue(static_cast<int>(c.peft.reduction_factor));
-  non_linearity_->setCurrentText(QString::fromStdString(c.peft.non_linearity));
-  task_embedding_dim_->setValue(static_cast<int>(c.peft.task_embedding_dim));
-  projector_hidden_dim_->setValue(static_cast<int>(c.peft.projector_hidden_dim));
-  projected_task_dim_->setValue(static_cast<int>(c.peft.projected_task_dim));
-  projector_layer_norm_->setChecked(c.peft.projector_layer_norm);
-  conditional_layer_norm_->setChecked(c.peft.conditional_layer_norm);
-  norm_before_->setChecked(c.peft.adapter_layer_norm_before);
-  norm_after_->setChecked(c.peft.adapter_layer_norm_after);
-  adapters_in_->setCurrentIndex(adapters_in_->findData(static_cast<int>(c.peft.adapters_in)));
-  unfreeze_layer_norms_->setChecked(c.peft.unfreeze_layer_norms);
-  train_lm_head_->setChecked(c.peft.train_lm_head);
-  QStringList matching;
-  for (const auto& m : c.peft.train_backbone_matching) matching << QString::fromStdString(m);
-  train_backbone_matching_->setText(matching.join(", "));
   const QString device = QString::fromStdString(c.device);
   int index = device_->findData(device);
   if (index < 0) {
@@ -492,94 +321,20 @@ void SetupForm::populate() {
     index = device_->count() - 1;
   }
   device_->setCurrentIndex(index);
-  bf16_->setChecked(c.bf16);
-  cuda_graphs_->setChecked(c.cuda_graphs);
-  steps_->setValue(static_cast<int>(std::min<int64_t>(c.steps, INT_MAX)));
-  batch_size_->setValue(static_cast<int>(c.batch_size));
-  gradient_accumulation_->setValue(static_cast<int>(c.gradient_accumulation));
-  learning_rate_->setText(number_text(c.learning_rate));
-  warmup_steps_->setValue(static_cast<int>(std::min<int64_t>(c.warmup_steps, INT_MAX)));
-  weight_decay_->setText(number_text(c.weight_decay));
-  max_grad_norm_->setText(number_text(c.max_grad_norm));
-  label_smoothing_->setText(number_text(c.label_smoothing));
-  temperature_->setText(number_text(c.temperature));
-  seed_->setText(QString::number(c.seed));
-  log_every_->setValue(static_cast<int>(c.log_every));
-  eval_every_->setValue(static_cast<int>(c.eval_every));
-  eval_batch_size_->setValue(static_cast<int>(c.eval_batch_size));
-  early_stopping_patience_->setValue(static_cast<int>(c.early_stopping_patience));
-  store_->setText(QString::fromStdString(c.store));
-  checkpoint_dir_->setText(QString::fromStdString(c.checkpoint_dir));
   populating_ = false;
 }
 
 void SetupForm::collect() {
   parse_problems_.clear();
   ExperimentConfig& c = config_;
-  auto real = [this](QLineEdit* e, const char* path, double& out) {
-    bool ok = false;
-    const double v = QLocale::c().toDouble(e->text().trimmed(), &ok);
-    if (ok) {
-      out = v;
-    } else {
-      parse_problems_ << QString("%1: '%2' is not a number").arg(path, e->text());
-    }
-  };
-  auto whole = [this](QLineEdit* e, const char* path, uint64_t& out) {
-    bool ok = false;
-    const qulonglong v = e->text().trimmed().toULongLong(&ok);
-    if (ok) {
-      out = v;
-    } else {
-      parse_problems_ << QString("%1: '%2' is not a whole number").arg(path, e->text());
-    }
-  };
-  c.name = name_->text().trimmed().toStdString();
-  c.glue_dir = glue_dir_->text().trimmed().toStdString();
-  c.tasks = tasks_->tasks();
-  c.max_source_length = max_source_length_->value();
-  c.skip_bad_rows = skip_bad_rows_->isChecked();
-  c.reference_compatible = reference_compatible_->isChecked();
-  whole(data_seed_, "data.data_seed", c.data_seed);
-  c.backbone = backbone_->text().trimmed().toStdString();
-  c.peft.variant = static_cast<PeftVariant>(variant_->currentData().toInt());
-  c.peft.reduction_factor = reduction_factor_->value();
-  c.peft.non_linearity = non_linearity_->currentText().toStdString();
-  c.peft.task_embedding_dim = task_embedding_dim_->value();
-  c.peft.projector_hidden_dim = projector_hidden_dim_->value();
-  c.peft.projected_task_dim = projected_task_dim_->value();
-  c.peft.projector_layer_norm = projector_layer_norm_->isChecked();
-  c.peft.conditional_layer_norm = conditional_layer_norm_->isChecked();
-  c.peft.adapter_layer_norm_before = norm_before_->isChecked();
-  c.peft.adapter_layer_norm_after = norm_after_->isChecked();
-  c.peft.adapters_in = static_cast<AdapterStacks>(adapters_in_->currentData().toInt());
-  c.peft.unfreeze_layer_norms = unfreeze_layer_norms_->isChecked();
-  c.peft.train_lm_head = train_lm_head_->isChecked();
-  c.peft.train_backbone_matching.clear();
-  for (const QString& part : train_backbone_matching_->text().split(',', Qt::SkipEmptyParts)) {
-    if (!part.trimmed().isEmpty())
-      c.peft.train_backbone_matching.push_back(part.trimmed().toStdString());
+  for (const auto& f : settings_) {
+    if (f->setting().path == "training.device") continue;
+    const QString problem = f->read(c);
+    if (!problem.isEmpty()) parse_problems_ << problem;
   }
+  c.tasks = tasks_->tasks();
   c.peft.tasks = c.task_names();
   c.device = device_->currentData().toString().toStdString();
-  c.bf16 = bf16_->isChecked();
-  c.cuda_graphs = cuda_graphs_->isChecked();
-  c.steps = steps_->value();
-  c.batch_size = batch_size_->value();
-  c.gradient_accumulation = gradient_accumulation_->value();
-  real(learning_rate_, "training.learning_rate", c.learning_rate);
-  c.warmup_steps = warmup_steps_->value();
-  real(weight_decay_, "training.weight_decay", c.weight_decay);
-  real(max_grad_norm_, "training.max_grad_norm", c.max_grad_norm);
-  real(label_smoothing_, "training.label_smoothing", c.label_smoothing);
-  real(temperature_, "training.temperature", c.temperature);
-  whole(seed_, "training.seed", c.seed);
-  c.log_every = log_every_->value();
-  c.eval_every = eval_every_->value();
-  c.eval_batch_size = eval_batch_size_->value();
-  c.early_stopping_patience = early_stopping_patience_->value();
-  c.store = store_->text().trimmed().toStdString();
-  c.checkpoint_dir = checkpoint_dir_->text().trimmed().toStdString();
 }
 
 // What ExperimentConfig cannot know by itself: whether the folders hold what they must and
@@ -664,19 +419,20 @@ void SetupForm::apply_caps() {
 }
 
 void SetupForm::update_variant_fields() {
-  const auto v = static_cast<PeftVariant>(variant_->currentData().toInt());
   PeftConfig probe;
-  probe.variant = v;
+  probe.variant = config_.peft.variant;
   const bool hyper = probe.uses_hypernetwork(), adapters = probe.has_adapters();
-  for (QWidget* w : std::initializer_list<QWidget*>{task_embedding_dim_, projector_hidden_dim_,
-                                                    projected_task_dim_, projector_layer_norm_,
-                                                    conditional_layer_norm_}) {
-    w->setEnabled(hyper);
+  // What only a hypernetwork has; everything else of the variant belongs to the adapters.
+  for (const char* path :
+       {"variant.task_embedding_dim", "variant.projector_hidden_dim", "variant.projected_task_dim",
+        "variant.projector_layer_norm", "variant.conditional_layer_norm"}) {
+    widget<QWidget>(path)->setEnabled(hyper);
   }
-  for (QWidget* w : std::initializer_list<QWidget*>{
-           reduction_factor_, non_linearity_, norm_before_, norm_after_, adapters_in_,
-           unfreeze_layer_norms_, train_lm_head_, train_backbone_matching_}) {
-    w->setEnabled(adapters);
+  for (const char* path :
+       {"variant.reduction_factor", "variant.non_linearity", "variant.adapter_layer_norm_before",
+        "variant.adapter_layer_norm_after", "variant.adapters_in", "variant.unfreeze_layer_norms",
+        "variant.train_lm_head", "variant.train_backbone_matching"}) {
+    widget<QWidget>(path)->setEnabled(adapters);
   }
 }
 
@@ -763,24 +519,24 @@ void SetupForm::setStartText(const QString& text) {
 void SetupForm::choose_glue_dir() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("GLUE data folder"));
   if (dir.isEmpty()) return;
-  glue_dir_->setText(dir);
+  widget<QLineEdit>("data.glue_dir")->setText(dir);
   tasks_->setGlueDir(dir);
 }
 
 void SetupForm::choose_backbone() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("T5 backbone folder"));
   if (dir.isEmpty()) return;
-  backbone_->setText(dir);
+  widget<QLineEdit>("backbone")->setText(dir);
   backbones_.erase(dir.toStdString());  // read it again: the folder may have changed
   on_edited();
 }
 
 void SetupForm::choose_store() {
-  const QString file =
-      QFileDialog::getSaveFileName(this, tr("Run store"), store_->text(), tr("Run stores (*.db)"),
-                                   nullptr, QFileDialog::DontConfirmOverwrite);
+  const QString file = QFileDialog::getSaveFileName(
+      this, tr("Run store"), widget<QLineEdit>("output.store")->text(), tr("Run stores (*.db)"),
+      nullptr, QFileDialog::DontConfirmOverwrite);
   if (file.isEmpty()) return;
-  store_->setText(file);
+  widget<QLineEdit>("output.store")->setText(file);
   on_edited();
 }
 

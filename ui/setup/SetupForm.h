@@ -5,15 +5,20 @@
 #include <QWidget>
 
 #include <map>
+#include <memory>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "core/model/T5Config.h"
 #include "core/peft/ParameterReport.h"
 #include "core/train/ExperimentConfig.h"
 #include "ui/setup/FieldProblems.h"
+#include "ui/setup/SettingField.h"
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -28,8 +33,9 @@ class TaskPicker;
 // machine can tell: the backbone folder, the GLUE folder, the detected devices), marks each
 // problem at its field with the reason, and enables Start only when there is none. The trainable-
 // parameter count and per-task share follow every edit (ParameterEstimate, no model is built).
-// Fields the form does not show (custom task definitions, caps, cache folder) keep the values of
-// the config that was loaded.
+// Its fields come from the settings table (docs/SETTINGS.md): a setting added there appears here
+// with no edit of this class. Fields the form does not show (custom task definitions, a
+// pretraining section) keep the values of the config that was loaded.
 class SetupForm : public QWidget {
   Q_OBJECT
 
@@ -94,51 +100,23 @@ class SetupForm : public QWidget {
   // Backbone shapes read so far, by spec (reading config.json on every keystroke is wasteful).
   std::map<std::string, T5Config> backbones_;
 
-  QLineEdit* name_;
-  QLineEdit* glue_dir_;
+  // One editor per row of the settings table (docs/SETTINGS.md), in the table's order; the form
+  // lays them out by section and adds what a row cannot say (buttons, the task picker).
+  std::vector<std::unique_ptr<SettingField>> settings_;
+  const SettingField& field(std::string_view path) const;
+  template <typename W>
+  W* widget(std::string_view path) const {
+    return static_cast<W*>(field(path).widget());
+  }
+  // Adds the rows whose path starts with `prefix` (all of a section, or one row) to `form`.
+  void add_rows(QFormLayout* form, std::string_view prefix);
+
   TaskPicker* tasks_;
-  QSpinBox* max_source_length_;
   QSpinBox* max_train_;  // -1 shows "as set per task" when the tasks' caps differ
   QSpinBox* max_validation_;
-  QCheckBox* skip_bad_rows_;
-  QCheckBox* reference_compatible_;
-  QLineEdit* backbone_;
   QLabel* backbone_info_;
-  QComboBox* variant_;
-  QSpinBox* reduction_factor_;
-  QComboBox* non_linearity_;
-  QSpinBox* task_embedding_dim_;
-  QSpinBox* projector_hidden_dim_;
-  QSpinBox* projected_task_dim_;
-  QCheckBox* projector_layer_norm_;
-  QCheckBox* conditional_layer_norm_;
-  QCheckBox* norm_before_;
-  QCheckBox* norm_after_;
-  QComboBox* adapters_in_;
-  QCheckBox* unfreeze_layer_norms_;
-  QCheckBox* train_lm_head_;
-  QLineEdit* train_backbone_matching_;
   QLabel* parameters_;
-  QComboBox* device_;
-  QCheckBox* bf16_;
-  QCheckBox* cuda_graphs_;
-  QSpinBox* steps_;
-  QSpinBox* batch_size_;
-  QSpinBox* gradient_accumulation_;
-  QLineEdit* learning_rate_;
-  QSpinBox* warmup_steps_;
-  QLineEdit* weight_decay_;
-  QLineEdit* max_grad_norm_;
-  QLineEdit* label_smoothing_;
-  QLineEdit* temperature_;
-  QLineEdit* seed_;
-  QLineEdit* data_seed_;
-  QSpinBox* log_every_;
-  QSpinBox* eval_every_;
-  QSpinBox* eval_batch_size_;
-  QSpinBox* early_stopping_patience_;
-  QLineEdit* store_;
-  QLineEdit* checkpoint_dir_;
+  QComboBox* device_;  // training.device: the devices detected here, not free text
   QComboBox* presets_;
   QLabel* problems_label_;
   QPushButton* start_;
