@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@
 #include "core/store/SqliteStatement.h"
 #include "core/store/SqliteTransaction.h"
 #include "core/store/StoreSchema.h"
+#include "core/store/StoreTables.h"
 #include "core/util/AtomicFileWriter.h"
 #include "core/util/Error.h"
 
@@ -122,6 +125,67 @@ class CsvLine {
   bool first_ = true;
 };
 
+// The step first, then the other columns in table order, headed by their export names.
+template <typename Row>
+std::string table_csv(const TableSpec<Row>& table, const std::vector<Row>& rows) {
+  std::vector<const ColumnSpec<Row>*> columns;
+  for (const ColumnSpec<Row>& column : table.columns) {
+    if (column.name == "step") {
+      columns.insert(columns.begin(), &column);
+    } else {
+      columns.push_back(&column);
+    }
+  }
+  std::string out;
+  for (const ColumnSpec<Row>* column : columns) {
+    if (!out.empty()) out += ',';
+    out += column->exported();
+  }
+  out += '\n';
+  for (const Row& row : rows) {
+    CsvLine line(out);
+    for (const ColumnSpec<Row>* column : columns) {
+      std::visit(
+          [&](auto member) {
+            const auto& value = row.*member;
+            using Value = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<Value, int64_t>) {
+              line.integer(value);
+            } else if constexpr (std::is_same_v<Value, bool>) {
+              line.integer(value ? 1 : 0);
+            } else if constexpr (std::is_same_v<Value, double>) {
+              line.number(value);
+            } else if constexpr (std::is_same_v<Value, std::string>) {
+              line.text(value);
+            } else {
+              line.text(json(value).dump());
+            }
+          },
+          column->field);
+    }
+  }
+  return out;
+}
+
+// A matrix is one line per cell, so that a spreadsheet can pivot it.
+std::string table_csv(const TableSpec<SimilarityMatrix>&,
+                      const std::vector<SimilarityMatrix>& matrices) {
+  std::string out = "step,kind,row_task,column_task,value\n";
+  for (const SimilarityMatrix& m : matrices) {
+    for (std::size_t r = 0; r < m.tasks.size(); ++r) {
+      for (std::size_t c = 0; c < m.tasks.size(); ++c) {
+        CsvLine(out)
+            .integer(m.step)
+            .text(m.kind)
+            .text(m.tasks[r])
+            .text(m.tasks[c])
+            .number(m.values[r * m.tasks.size() + c]);
+      }
+    }
+  }
+  return out;
+}
+
 void write_file(const fs::path& file, std::string_view text) {
   AtomicFileWriter writer(file);
   writer.write(text);
@@ -182,61 +246,11 @@ void export_run_json(const RunStoreReader& reader, int64_t run, const fs::path& 
   }
   out += first_tag ? "}" : "\n}";
 
-  std::vector<json> rows;
-  for (const MetricPoint& m : reader.metric_series(run)) {
-    rows.push_back({{"step", m.step},
-                    {"task", m.task},
-                    {"split", m.split},
-                    {"metric", m.metric},
-                    {"value", m.value}});
-  }
-  append_rows(out, "metrics", rows);
-  rows.clear();
-  for (int64_t step : reader.weight_stat_steps(run)) {
-    for (const WeightStat& w : reader.weight_stats(run, step)) {
-      rows.push_back({{"step", w.step},
-                      {"task", w.task},
-                      {"stack", w.stack},
-                      {"layer", w.layer},
-                      {"position", w.position},
-                      {"statistic", w.statistic},
-                      {"value", w.value}});
-    }
-  }
-  append_rows(out, "weight_stats", rows);
-  rows.clear();
-  for (int64_t step : reader.similarity_steps(run)) {
-    for (const SimilarityMatrix& m : reader.similarity(run, step)) {
-      rows.push_back(
-          {{"step", m.step}, {"kind", m.kind}, {"tasks", m.tasks}, {"values", m.values}});
-    }
-  }
-  append_rows(out, "similarity", rows);
-  rows.clear();
-  for (const CheckpointInfo& c : reader.checkpoints(run)) {
-    rows.push_back({{"step", c.step},
-                    {"path", c.path},
-                    {"score", c.score},
-                    {"best", c.best},
-                    {"created_at_ms", c.created_at_ms}});
-  }
-  append_rows(out, "checkpoints", rows);
-  rows.clear();
-  for (const Prediction& p : reader.predictions(run)) {
-    rows.push_back({{"step", p.step},
-                    {"task", p.task},
-                    {"split", p.split},
-                    {"index", p.index},
-                    {"input", p.input},
-                    {"target", p.target},
-                    {"prediction", p.prediction}});
-  }
-  append_rows(out, "predictions", rows);
-  rows.clear();
-  for (const EventRow& e : reader.events(run)) {
-    rows.push_back({{"wall_ms", e.wall_ms}, {"level", e.level}, {"message", e.message}});
-  }
-  append_rows(out, "events", rows);
+  for_each_run_table([&](const auto& table) {
+    std::vector<json> rows;
+    for (const auto& row : reader.rows(table, run)) rows.push_back(row_json(table, row));
+    append_rows(out, table.name, rows);
+  });
   out += "\n}\n";
   write_file(file, out);
 }
@@ -258,73 +272,10 @@ void export_run_csv(const RunStoreReader& reader, int64_t run, const fs::path& f
   }
   write_file(folder / "scalars.csv", out);
 
-  out = "step,task,split,metric,value\n";
-  for (const MetricPoint& m : reader.metric_series(run)) {
-    CsvLine(out).integer(m.step).text(m.task).text(m.split).text(m.metric).number(m.value);
-  }
-  write_file(folder / "metrics.csv", out);
-
-  out = "step,task,stack,layer,position,statistic,value\n";
-  for (int64_t step : reader.weight_stat_steps(run)) {
-    for (const WeightStat& w : reader.weight_stats(run, step)) {
-      CsvLine(out)
-          .integer(w.step)
-          .text(w.task)
-          .text(w.stack)
-          .integer(w.layer)
-          .text(w.position)
-          .text(w.statistic)
-          .number(w.value);
-    }
-  }
-  write_file(folder / "weight_stats.csv", out);
-
-  out = "step,task,split,index,input,target,prediction\n";
-  for (const Prediction& p : reader.predictions(run)) {
-    CsvLine(out)
-        .integer(p.step)
-        .text(p.task)
-        .text(p.split)
-        .integer(p.index)
-        .text(p.input)
-        .text(p.target)
-        .text(p.prediction);
-  }
-  write_file(folder / "predictions.csv", out);
-
-  out = "step,kind,row_task,column_task,value\n";
-  for (int64_t step : reader.similarity_steps(run)) {
-    for (const SimilarityMatrix& m : reader.similarity(run, step)) {
-      for (std::size_t r = 0; r < m.tasks.size(); ++r) {
-        for (std::size_t c = 0; c < m.tasks.size(); ++c) {
-          CsvLine(out)
-              .integer(m.step)
-              .text(m.kind)
-              .text(m.tasks[r])
-              .text(m.tasks[c])
-              .number(m.values[r * m.tasks.size() + c]);
-        }
-      }
-    }
-  }
-  write_file(folder / "similarity.csv", out);
-
-  out = "step,path,score,best,created_at_ms\n";
-  for (const CheckpointInfo& c : reader.checkpoints(run)) {
-    CsvLine(out)
-        .integer(c.step)
-        .text(c.path)
-        .number(c.score)
-        .integer(c.best ? 1 : 0)
-        .integer(c.created_at_ms);
-  }
-  write_file(folder / "checkpoints.csv", out);
-
-  out = "wall_ms,level,message\n";
-  for (const EventRow& e : reader.events(run)) {
-    CsvLine(out).integer(e.wall_ms).text(e.level).text(e.message);
-  }
-  write_file(folder / "events.csv", out);
+  for_each_run_table([&](const auto& table) {
+    write_file(folder / (std::string(table.name) + ".csv"),
+               table_csv(table, reader.rows(table, run)));
+  });
 
   write_file(folder / "config.json", parse_or_text(info.config_json).dump(2) + "\n");
   json run_row = run_json(info);
@@ -397,22 +348,10 @@ std::vector<int64_t> import_store(const fs::path& target, const fs::path& source
         "INSERT INTO main.scalar_summaries (series_id, level, block, min_step, min_wall, "
         "min_value, max_step, max_wall, max_value) SELECT ?2, level, block, min_step, min_wall, "
         "min_value, max_step, max_wall, max_value FROM src.scalar_summaries WHERE series_id = ?1");
-    // Tables keyed by run: every column but run_id (and events' own id) copied as is.
-    constexpr std::pair<const char*, const char*> kRunTables[] = {
-        {"metrics", "task, split, metric, step, value"},
-        {"weight_stats", "step, task, stack, layer, position, statistic, value"},
-        {"similarity", "step, kind, tasks_json, values_json"},
-        {"checkpoints", "path, step, score, best, created_at_ms"},
-        {"predictions", "task, split, idx, step, input, target, prediction"},
-        {"events", "wall_ms, level, message"},
-    };
+    // Tables keyed by run: every column but run_id (and the log's own id) copied as is.
     std::vector<SqliteStatement> copy_rows;
-    for (const auto& [table, columns] : kRunTables) {
-      const std::string order = std::string(table) == "events" ? " ORDER BY id" : "";
-      copy_rows.emplace_back(db, std::string("INSERT INTO main.") + table + " (run_id, " + columns +
-                                     ") SELECT ?2, " + columns + " FROM src." + table +
-                                     " WHERE run_id = ?1" + order);
-    }
+    for_each_run_table(
+        [&](const auto& table) { copy_rows.emplace_back(db, copy_run_sql(table.shape())); });
 
     for (int64_t old_id : old_ids) {
       add_experiment.reset().bind_int64(1, old_id).run();

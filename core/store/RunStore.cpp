@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -11,14 +12,15 @@
 #include <tuple>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
-
+#include "core/store/DeadWriters.h"
 #include "core/store/Downsample.h"
 #include "core/store/ProcessLiveness.h"
+#include "core/store/RunStatus.h"
 #include "core/store/SqliteDatabase.h"
 #include "core/store/SqliteStatement.h"
 #include "core/store/SqliteTransaction.h"
 #include "core/store/StoreSchema.h"
+#include "core/store/StoreTables.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -31,17 +33,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-constexpr const char* kStatuses[] = {"running", "paused", "finished",
-                                     "stopped", "failed", "interrupted"};
-
-bool is_known_status(const std::string& status) {
-  return std::find(std::begin(kStatuses), std::end(kStatuses), status) != std::end(kStatuses);
-}
-
-bool is_live_status(const std::string& status) {
-  return status == "running" || status == "paused";
 }
 
 struct Series {
@@ -57,10 +48,49 @@ struct PendingScalar {
   double value;
 };
 
+void note_step(std::map<int64_t, int64_t>& touched, int64_t run, int64_t step) {
+  auto [it, inserted] = touched.try_emplace(run, step);
+  if (!inserted) it->second = std::max(it->second, step);
+}
+
+// The buffered rows of one TableSpec: each add is one batch, and a flush inserts them in order.
 template <typename Row>
-struct ForRun {
-  int64_t run;
-  Row row;
+class PendingRows {
+ public:
+  // Runs before a batch is inserted: how a kind of row replaces or updates rows already stored.
+  using BeforeBatch = std::function<void(int64_t run, const std::vector<Row>& rows)>;
+
+  PendingRows(SqliteDatabase& db, const TableSpec<Row>& table, BeforeBatch before = {})
+      : table_(table), insert_(db, insert_sql(table.shape())), before_(std::move(before)) {}
+
+  void add(int64_t run, std::vector<Row> rows) { batches_.push_back({run, std::move(rows)}); }
+  void clear() { batches_.clear(); }
+
+  // Notes the largest step written per run; rows without a step still mark their run as written.
+  void write(std::map<int64_t, int64_t>& touched) {
+    for (const auto& [run, rows] : batches_) {
+      if (before_) before_(run, rows);
+      for (const Row& row : rows) {
+        bind_row(insert_.reset(), table_, run, row);
+        insert_.run();
+        if constexpr (requires { row.step; }) {
+          note_step(touched, run, row.step);
+        } else {
+          touched.try_emplace(run, std::numeric_limits<int64_t>::min());
+        }
+      }
+    }
+  }
+
+ private:
+  struct Batch {
+    int64_t run;
+    std::vector<Row> rows;
+  };
+  const TableSpec<Row>& table_;
+  SqliteStatement insert_;
+  BeforeBatch before_;
+  std::vector<Batch> batches_;
 };
 
 void bind_point(SqliteStatement& statement, int first, const std::optional<ScalarPoint>& point) {
@@ -87,8 +117,7 @@ struct RunStore::State {
 
   SqliteDatabase db;
   RunStoreOptions options;
-  const std::string host = current_host_name();
-  const int64_t pid = current_pid();
+  const RunWriter writer{current_host_name(), current_pid()};
   std::mutex mutex;
 
   SqliteStatement run_exists{db, "SELECT 1 FROM runs WHERE id = ?1"};
@@ -112,29 +141,9 @@ struct RunStore::State {
       db,
       "INSERT OR REPLACE INTO scalar_summaries (series_id, level, block, min_step, min_wall, "
       "min_value, max_step, max_wall, max_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"};
-  SqliteStatement insert_metric{db,
-                                "INSERT OR REPLACE INTO metrics (run_id, task, split, metric, "
-                                "step, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
-  SqliteStatement insert_weight_stat{
-      db,
-      "INSERT OR REPLACE INTO weight_stats (run_id, step, task, stack, layer, position, "
-      "statistic, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
-  SqliteStatement insert_similarity{db,
-                                    "INSERT OR REPLACE INTO similarity (run_id, step, kind, "
-                                    "tasks_json, values_json) VALUES (?1, ?2, ?3, ?4, ?5)"};
   SqliteStatement clear_best{db, "UPDATE checkpoints SET best = 0 WHERE run_id = ?1 AND best"};
-  SqliteStatement insert_checkpoint{
-      db,
-      "INSERT OR REPLACE INTO checkpoints (run_id, path, step, score, best, created_at_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
   SqliteStatement delete_predictions{
       db, "DELETE FROM predictions WHERE run_id = ?1 AND task = ?2 AND split = ?3"};
-  SqliteStatement insert_prediction{
-      db,
-      "INSERT OR REPLACE INTO predictions (run_id, task, split, idx, step, input, target, "
-      "prediction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
-  SqliteStatement insert_event{
-      db, "INSERT INTO events (run_id, wall_ms, level, message) VALUES (?1, ?2, ?3, ?4)"};
   SqliteStatement touch_run{db,
                             "UPDATE runs SET last_step = max(last_step, ?2), heartbeat_ms = ?3 "
                             "WHERE id = ?1"};
@@ -143,12 +152,15 @@ struct RunStore::State {
   std::vector<Series> series;
   std::unordered_map<int64_t, std::unordered_map<std::string, std::size_t>> series_index;
   std::vector<PendingScalar> scalars;
-  std::vector<ForRun<MetricPoint>> metrics;
-  std::vector<ForRun<WeightStat>> weight_stats;
-  std::vector<ForRun<SimilarityMatrix>> similarities;
-  std::vector<ForRun<CheckpointInfo>> checkpoints;
-  std::vector<ForRun<std::vector<Prediction>>> predictions;
-  std::vector<ForRun<EventRow>> events;
+  PendingRows<MetricPoint> metrics{db, kMetricsTable};
+  PendingRows<WeightStat> weight_stats{db, kWeightStatsTable};
+  PendingRows<SimilarityMatrix> similarities{db, kSimilarityTable};
+  PendingRows<CheckpointInfo> checkpoints{
+      db, kCheckpointsTable, [this](int64_t run, const auto& rows) { clear_best_for(run, rows); }};
+  PendingRows<Prediction> predictions{db, kPredictionsTable, [this](int64_t run, const auto& rows) {
+                                        replace_predictions(run, rows);
+                                      }};
+  PendingRows<EventRow> events{db, kEventsTable};
   std::set<int64_t> heartbeats;
   std::size_t pending_rows = 0;
   Clock::time_point last_flush = Clock::now();
@@ -170,6 +182,27 @@ struct RunStore::State {
     events.clear();
     heartbeats.clear();
     pending_rows = 0;
+  }
+
+  // At most one best checkpoint per run: a new best clears the flag on the others.
+  void clear_best_for(int64_t run, const std::vector<CheckpointInfo>& rows) {
+    for (const CheckpointInfo& c : rows) {
+      if (c.best) clear_best.reset().bind_int64(1, run).run();
+    }
+  }
+
+  // A batch of predictions replaces the stored ones of each (task, split) it holds: the store
+  // keeps those of the best evaluation.
+  void replace_predictions(int64_t run, const std::vector<Prediction>& rows) {
+    std::set<std::pair<std::string, std::string>> replaced;
+    for (const Prediction& p : rows) {
+      if (!replaced.emplace(p.task, p.split).second) continue;
+      delete_predictions.reset()
+          .bind_int64(1, run)
+          .bind_text(2, p.task)
+          .bind_text(3, p.split)
+          .run();
+    }
   }
 
   int64_t series_id(Series& s) {
@@ -267,91 +300,13 @@ struct RunStore::State {
     }
   }
 
-  static void note_step(std::map<int64_t, int64_t>& touched, int64_t run, int64_t step) {
-    auto [it, inserted] = touched.try_emplace(run, step);
-    if (!inserted) it->second = std::max(it->second, step);
-  }
-
   void write_rows(std::map<int64_t, int64_t>& touched) {
-    for (const auto& [run, m] : metrics) {
-      insert_metric.reset()
-          .bind_int64(1, run)
-          .bind_text(2, m.task)
-          .bind_text(3, m.split)
-          .bind_text(4, m.metric)
-          .bind_int64(5, m.step)
-          .bind_double(6, m.value)
-          .run();
-      note_step(touched, run, m.step);
-    }
-    for (const auto& [run, w] : weight_stats) {
-      insert_weight_stat.reset()
-          .bind_int64(1, run)
-          .bind_int64(2, w.step)
-          .bind_text(3, w.task)
-          .bind_text(4, w.stack)
-          .bind_int64(5, w.layer)
-          .bind_text(6, w.position)
-          .bind_text(7, w.statistic)
-          .bind_double(8, w.value)
-          .run();
-      note_step(touched, run, w.step);
-    }
-    for (const auto& [run, m] : similarities) {
-      // JSON writes NaN as null; the reader turns null back into NaN.
-      insert_similarity.reset()
-          .bind_int64(1, run)
-          .bind_int64(2, m.step)
-          .bind_text(3, m.kind)
-          .bind_text(4, nlohmann::json(m.tasks).dump())
-          .bind_text(5, nlohmann::json(m.values).dump())
-          .run();
-      note_step(touched, run, m.step);
-    }
-    for (const auto& [run, c] : checkpoints) {
-      if (c.best) clear_best.reset().bind_int64(1, run).run();
-      insert_checkpoint.reset()
-          .bind_int64(1, run)
-          .bind_text(2, c.path)
-          .bind_int64(3, c.step)
-          .bind_double(4, c.score)
-          .bind_int64(5, c.best ? 1 : 0)
-          .bind_int64(6, c.created_at_ms)
-          .run();
-      note_step(touched, run, c.step);
-    }
-    for (const auto& [run, rows] : predictions) {
-      std::set<std::pair<std::string, std::string>> replaced;
-      for (const Prediction& p : rows) {
-        if (!replaced.emplace(p.task, p.split).second) continue;
-        delete_predictions.reset()
-            .bind_int64(1, run)
-            .bind_text(2, p.task)
-            .bind_text(3, p.split)
-            .run();
-      }
-      for (const Prediction& p : rows) {
-        insert_prediction.reset()
-            .bind_int64(1, run)
-            .bind_text(2, p.task)
-            .bind_text(3, p.split)
-            .bind_int64(4, p.index)
-            .bind_int64(5, p.step)
-            .bind_text(6, p.input)
-            .bind_text(7, p.target)
-            .bind_text(8, p.prediction)
-            .run();
-      }
-    }
-    for (const auto& [run, e] : events) {
-      insert_event.reset()
-          .bind_int64(1, run)
-          .bind_int64(2, e.wall_ms)
-          .bind_text(3, e.level)
-          .bind_text(4, e.message)
-          .run();
-      touched.try_emplace(run, std::numeric_limits<int64_t>::min());
-    }
+    metrics.write(touched);
+    weight_stats.write(touched);
+    similarities.write(touched);
+    checkpoints.write(touched);
+    predictions.write(touched);
+    events.write(touched);
     for (int64_t run : heartbeats) touched.try_emplace(run, std::numeric_limits<int64_t>::min());
   }
 
@@ -361,46 +316,6 @@ struct RunStore::State {
     for (const auto& [run, step] : touched) {
       touch_run.reset().bind_int64(1, run).bind_int64(2, step).bind_int64(3, now).run();
     }
-  }
-
-  void mark_dead_writers() {
-    std::vector<RunInfo> dead;
-    SqliteStatement live(db,
-                         "SELECT id, status, host, pid, heartbeat_ms FROM runs WHERE status IN "
-                         "('running', 'paused')");
-    while (live.step()) {
-      RunInfo run;
-      run.id = live.column_int64(0);
-      run.status = live.column_text(1);
-      run.host = live.column_text(2);
-      run.pid = live.column_int64(3);
-      run.heartbeat_ms = live.column_int64(4);
-      if (mark_if_writer_dead(run)) dead.push_back(run);
-    }
-    live.reset();
-    if (dead.empty()) return;
-    SqliteTransaction transaction(db, SqliteTransaction::Kind::Write);
-    // The status, host and pid are checked again: another writer may have resumed the run.
-    SqliteStatement mark(db,
-                         "UPDATE runs SET status = 'interrupted', message = ?2, ended_at_ms = ?3 "
-                         "WHERE id = ?1 AND status IN ('running', 'paused') AND host = ?4 AND "
-                         "pid = ?5");
-    for (const RunInfo& run : dead) {
-      mark.reset()
-          .bind_int64(1, run.id)
-          .bind_text(2, run.message)
-          .bind_int64(3, run.ended_at_ms)
-          .bind_text(4, run.host)
-          .bind_int64(5, run.pid)
-          .run();
-      insert_event.reset()
-          .bind_int64(1, run.id)
-          .bind_int64(2, now_ms())
-          .bind_text(3, "warning")
-          .bind_text(4, "interrupted: " + run.message)
-          .run();
-    }
-    transaction.commit();
   }
 };
 
@@ -440,7 +355,7 @@ std::unique_ptr<RunStore> RunStore::open(const std::filesystem::path& file,
   }
   auto store =
       std::unique_ptr<RunStore>(new RunStore(std::make_unique<State>(std::move(db), options)));
-  store->state_->mark_dead_writers();
+  interrupt_dead_writers(store->state_->db);
   return store;
 }
 
@@ -459,18 +374,10 @@ RunStore::~RunStore() {
   if (s.owned_runs.empty()) return;
   try {
     SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
-    SqliteStatement mark(s.db,
-                         "UPDATE runs SET status = 'interrupted', message = ?2, ended_at_ms = ?3 "
-                         "WHERE id = ?1 AND status IN ('running', 'paused') AND host = ?4 AND "
-                         "pid = ?5");
     for (int64_t run : s.owned_runs) {
-      mark.reset()
-          .bind_int64(1, run)
-          .bind_text(2, "the run store was closed while the run was live, without a final status")
-          .bind_int64(3, now_ms())
-          .bind_text(4, s.host)
-          .bind_int64(5, s.pid)
-          .run();
+      interrupt_run(s.db, run,
+                    "the run store was closed while the run was live, without a final status",
+                    now_ms(), s.writer);
     }
     transaction.commit();
   } catch (...) {
@@ -525,8 +432,8 @@ int64_t RunStore::create_run(const std::string& name, const std::string& experim
       .bind_text(4, device)
       .bind_text(5, versions_json)
       .bind_int64(6, now)
-      .bind_text(7, s.host)
-      .bind_int64(8, s.pid)
+      .bind_text(7, s.writer.host)
+      .bind_int64(8, s.writer.pid)
       .run();
   const int64_t run = s.db.last_insert_rowid();
   transaction.commit();
@@ -537,10 +444,7 @@ int64_t RunStore::create_run(const std::string& name, const std::string& experim
 
 void RunStore::set_status(int64_t run, const std::string& status, const std::string& message) {
   State& s = *state_;
-  if (!is_known_status(status)) {
-    throw Error("run store " + s.db.file().string() + ": unknown run status '" + status +
-                "' (expected running, paused, finished, stopped, failed or interrupted)");
-  }
+  require_known_status(s.db, status);
   std::lock_guard lock(s.mutex);
   require_run(run);
   const bool live = is_live_status(status);
@@ -556,27 +460,11 @@ void RunStore::set_status(int64_t run, const std::string& status, const std::str
     dropped = s.pending_rows;
     s.clear_pending();
   }
-  // Kept with the run: the rows it lacks, and why.
-  const std::string full_message = flush_error
-                                       ? message + (message.empty() ? "" : "; ") + "the last " +
-                                             std::to_string(dropped) +
-                                             " rows could not be written: " + flush_error->what()
-                                       : message;
-  const int64_t now = now_ms();
-  SqliteStatement update(
-      s.db,
-      "UPDATE runs SET status = ?2, message = ?3, ended_at_ms = ?4, heartbeat_ms = ?5, host = "
-      "CASE WHEN ?6 THEN ?7 ELSE host END, pid = CASE WHEN ?6 THEN ?8 ELSE pid END WHERE id = ?1");
   try {
-    update.bind_int64(1, run)
-        .bind_text(2, status)
-        .bind_text(3, full_message)
-        .bind_int64(4, live ? 0 : now)
-        .bind_int64(5, now)
-        .bind_int64(6, live ? 1 : 0)
-        .bind_text(7, s.host)
-        .bind_int64(8, s.pid)
-        .run();
+    write_run_status(
+        s.db, run, status,
+        flush_error ? with_dropped_rows(message, dropped, flush_error->what()) : message, s.writer,
+        now_ms());
   } catch (const Error&) {
     if (flush_error) throw *flush_error;
     throw;
@@ -618,7 +506,7 @@ void RunStore::add_metrics(int64_t run, const std::vector<MetricPoint>& rows) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   require_run(run);
-  for (const MetricPoint& row : rows) s.metrics.push_back({run, row});
+  s.metrics.add(run, rows);
   s.pending_rows += rows.size();
   maybe_flush();
 }
@@ -627,7 +515,7 @@ void RunStore::add_weight_stats(int64_t run, const std::vector<WeightStat>& rows
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   require_run(run);
-  for (const WeightStat& row : rows) s.weight_stats.push_back({run, row});
+  s.weight_stats.add(run, rows);
   s.pending_rows += rows.size();
   maybe_flush();
 }
@@ -642,7 +530,7 @@ void RunStore::add_similarity(int64_t run, const SimilarityMatrix& m) {
   }
   std::lock_guard lock(s.mutex);
   require_run(run);
-  s.similarities.push_back({run, m});
+  s.similarities.add(run, {m});
   s.pending_rows += 1;
   maybe_flush();
 }
@@ -651,7 +539,7 @@ void RunStore::add_checkpoint(int64_t run, const CheckpointInfo& c) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   require_run(run);
-  s.checkpoints.push_back({run, c});
+  s.checkpoints.add(run, {c});
   s.pending_rows += 1;
   maybe_flush();
 }
@@ -660,7 +548,7 @@ void RunStore::add_predictions(int64_t run, const std::vector<Prediction>& rows)
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   require_run(run);
-  s.predictions.push_back({run, rows});
+  s.predictions.add(run, rows);
   s.pending_rows += rows.size();
   maybe_flush();
 }
@@ -669,7 +557,7 @@ void RunStore::log(int64_t run, const std::string& level, const std::string& mes
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   require_run(run);
-  s.events.push_back({run, EventRow{now_ms(), level, message}});
+  s.events.add(run, {EventRow{now_ms(), level, message}});
   s.pending_rows += 1;
   maybe_flush();
 }
@@ -745,12 +633,13 @@ void RunStore::truncate_after(int64_t run, int64_t step) {
     // The block holding `step` lost its later points at every level.
     s.rebuild_summaries(id, step, step);
   }
-  for (const char* table :
-       {"metrics", "weight_stats", "similarity", "checkpoints", "predictions"}) {
-    SqliteStatement drop(s.db,
-                         std::string("DELETE FROM ") + table + " WHERE run_id = ?1 AND step > ?2");
+  // Log lines stay: they tell what happened before the resume.
+  for_each_run_table([&](const auto& table) {
+    const TableShape shape = table.shape();
+    if (!shape.has_step()) return;
+    SqliteStatement drop(s.db, truncate_after_sql(shape));
     drop.bind_int64(1, run).bind_int64(2, step).run();
-  }
+  });
   SqliteStatement update(s.db, "UPDATE runs SET last_step = min(last_step, ?2) WHERE id = ?1");
   update.bind_int64(1, run).bind_int64(2, step).run();
   transaction.commit();
@@ -762,13 +651,14 @@ void RunStore::delete_run(int64_t run) {
   require_run(run);
   flush_locked();
   SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
-  for (const char* sql :
-       {"DELETE FROM scalars WHERE series_id IN (SELECT id FROM series WHERE run_id = ?1)",
-        "DELETE FROM scalar_summaries WHERE series_id IN (SELECT id FROM series WHERE run_id = ?1)",
-        "DELETE FROM series WHERE run_id = ?1", "DELETE FROM metrics WHERE run_id = ?1",
-        "DELETE FROM weight_stats WHERE run_id = ?1", "DELETE FROM similarity WHERE run_id = ?1",
-        "DELETE FROM checkpoints WHERE run_id = ?1", "DELETE FROM predictions WHERE run_id = ?1",
-        "DELETE FROM events WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1"}) {
+  std::vector<std::string> statements = {
+      "DELETE FROM scalars WHERE series_id IN (SELECT id FROM series WHERE run_id = ?1)",
+      "DELETE FROM scalar_summaries WHERE series_id IN (SELECT id FROM series WHERE run_id = ?1)",
+      "DELETE FROM series WHERE run_id = ?1"};
+  for_each_run_table(
+      [&](const auto& table) { statements.push_back(delete_run_sql(table.shape())); });
+  statements.push_back("DELETE FROM runs WHERE id = ?1");
+  for (const std::string& sql : statements) {
     SqliteStatement drop(s.db, sql);
     drop.bind_int64(1, run).run();
   }

@@ -4,14 +4,13 @@
 #include <limits>
 #include <mutex>
 
-#include <nlohmann/json.hpp>
-
 #include "core/store/Downsample.h"
 #include "core/store/ProcessLiveness.h"
 #include "core/store/SqliteDatabase.h"
 #include "core/store/SqliteStatement.h"
 #include "core/store/SqliteTransaction.h"
 #include "core/store/StoreSchema.h"
+#include "core/store/StoreTables.h"
 #include "core/util/Error.h"
 
 namespace hwb {
@@ -55,10 +54,6 @@ ScalarPoint read_point(const SqliteStatement& q) {
 std::optional<ScalarPoint> read_optional_point(const SqliteStatement& q, int first) {
   if (q.column_is_null(first)) return std::nullopt;
   return ScalarPoint{q.column_int64(first), q.column_double(first + 1), q.column_double(first + 2)};
-}
-
-double json_number(const nlohmann::json& value) {
-  return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
 // Min/max-preserving down-sample of one series over [first.step, last.step] (both points exist):
@@ -213,6 +208,16 @@ std::vector<std::string> RunStoreReader::scalar_tags(int64_t run) const {
   return out;
 }
 
+void RunStoreReader::query(const std::string& sql, int64_t run,
+                           const std::function<void(SqliteStatement&)>& bind,
+                           const std::function<void(const SqliteStatement&)>& visit) const {
+  std::lock_guard lock(state_->mutex);
+  SqliteStatement q(state_->db, sql);
+  q.bind_int64(1, run);
+  if (bind) bind(q);
+  while (q.step()) visit(q);
+}
+
 std::vector<ScalarPoint> RunStoreReader::scalar_series(
     int64_t run, const std::string& tag, std::size_t max_points,
     std::optional<std::pair<int64_t, int64_t>> step_range) const {
@@ -256,18 +261,8 @@ std::vector<ScalarPoint> RunStoreReader::scalar_series(
 
 std::vector<MetricPoint> RunStoreReader::metric_series(int64_t run, const std::string& task,
                                                        const std::string& metric) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT step, task, split, metric, value FROM metrics WHERE run_id = ?1 AND "
-                    "(?2 = '' OR task = ?2) AND (?3 = '' OR metric = ?3) "
-                    "ORDER BY task, split, metric, step");
-  q.bind_int64(1, run).bind_text(2, task).bind_text(3, metric);
-  std::vector<MetricPoint> out;
-  while (q.step()) {
-    out.push_back(MetricPoint{q.column_int64(0), q.column_text(1), q.column_text(2),
-                              q.column_text(3), q.column_double(4)});
-  }
-  return out;
+  return rows(kMetricsTable, run, "AND (?2 = '' OR task = ?2) AND (?3 = '' OR metric = ?3)",
+              [&](SqliteStatement& q) { q.bind_text(2, task).bind_text(3, metric); });
 }
 
 std::vector<int64_t> RunStoreReader::weight_stat_steps(int64_t run) const {
@@ -287,19 +282,8 @@ std::vector<int64_t> RunStoreReader::weight_stat_steps(int64_t run) const {
 }
 
 std::vector<WeightStat> RunStoreReader::weight_stats(int64_t run, int64_t step) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT step, task, stack, layer, position, statistic, value FROM weight_stats "
-                    "WHERE run_id = ?1 AND step = ?2 "
-                    "ORDER BY task, stack, layer, position, statistic");
-  q.bind_int64(1, run).bind_int64(2, step);
-  std::vector<WeightStat> out;
-  while (q.step()) {
-    out.push_back(WeightStat{q.column_int64(0), q.column_text(1), q.column_text(2),
-                             q.column_int64(3), q.column_text(4), q.column_text(5),
-                             q.column_double(6)});
-  }
-  return out;
+  return rows(kWeightStatsTable, run, "AND step = ?2",
+              [&](SqliteStatement& q) { q.bind_int64(2, step); });
 }
 
 std::vector<int64_t> RunStoreReader::similarity_steps(int64_t run) const {
@@ -313,62 +297,21 @@ std::vector<int64_t> RunStoreReader::similarity_steps(int64_t run) const {
 }
 
 std::vector<SimilarityMatrix> RunStoreReader::similarity(int64_t run, int64_t step) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT step, kind, tasks_json, values_json FROM similarity "
-                    "WHERE run_id = ?1 AND step = ?2 ORDER BY kind");
-  q.bind_int64(1, run).bind_int64(2, step);
-  std::vector<SimilarityMatrix> out;
-  while (q.step()) {
-    SimilarityMatrix m;
-    m.step = q.column_int64(0);
-    m.kind = q.column_text(1);
-    m.tasks = nlohmann::json::parse(q.column_text(2)).get<std::vector<std::string>>();
-    for (const auto& value : nlohmann::json::parse(q.column_text(3))) {
-      m.values.push_back(json_number(value));
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
+  return rows(kSimilarityTable, run, "AND step = ?2",
+              [&](SqliteStatement& q) { q.bind_int64(2, step); });
 }
 
 std::vector<CheckpointInfo> RunStoreReader::checkpoints(int64_t run) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT step, path, score, best, created_at_ms FROM checkpoints "
-                    "WHERE run_id = ?1 ORDER BY step, path");
-  q.bind_int64(1, run);
-  std::vector<CheckpointInfo> out;
-  while (q.step()) {
-    out.push_back(CheckpointInfo{q.column_int64(0), q.column_text(1), q.column_double(2),
-                                 q.column_int64(3) != 0, q.column_int64(4)});
-  }
-  return out;
+  return rows(kCheckpointsTable, run);
 }
 
 std::vector<Prediction> RunStoreReader::predictions(int64_t run, const std::string& task) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT step, task, split, idx, input, target, prediction FROM predictions "
-                    "WHERE run_id = ?1 AND (?2 = '' OR task = ?2) ORDER BY task, split, idx");
-  q.bind_int64(1, run).bind_text(2, task);
-  std::vector<Prediction> out;
-  while (q.step()) {
-    out.push_back(Prediction{q.column_int64(0), q.column_text(1), q.column_text(2),
-                             q.column_int64(3), q.column_text(4), q.column_text(5),
-                             q.column_text(6)});
-  }
-  return out;
+  return rows(kPredictionsTable, run, "AND (?2 = '' OR task = ?2)",
+              [&](SqliteStatement& q) { q.bind_text(2, task); });
 }
 
 std::vector<EventRow> RunStoreReader::events(int64_t run) const {
-  std::lock_guard lock(state_->mutex);
-  SqliteStatement q(state_->db,
-                    "SELECT wall_ms, level, message FROM events WHERE run_id = ?1 ORDER BY id");
-  q.bind_int64(1, run);
-  std::vector<EventRow> out;
-  while (q.step()) out.push_back(EventRow{q.column_int64(0), q.column_text(1), q.column_text(2)});
-  return out;
+  return rows(kEventsTable, run);
 }
 
 }  // namespace hwb

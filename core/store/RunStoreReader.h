@@ -3,13 +3,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/store/StoreTypes.h"
+#include "core/store/TableSpec.h"
 
 namespace hwb {
 
@@ -49,6 +52,17 @@ class RunStoreReader {
   std::vector<Prediction> predictions(int64_t run, const std::string& task = {}) const;
   std::vector<EventRow> events(int64_t run) const;  // in the order they were logged
 
+  // A run's rows of one stored series (StoreTables.h) in the table's order: what the accessors
+  // above and the exports read through. `filter` ("AND step = ?2") and `bind` narrow them.
+  template <typename Row>
+  std::vector<Row> rows(const TableSpec<Row>& table, int64_t run, std::string_view filter = {},
+                        const std::function<void(SqliteStatement&)>& bind = {}) const {
+    std::vector<Row> out;
+    query(select_sql(table.shape(), filter), run, bind,
+          [&](const SqliteStatement& q) { out.push_back(read_row(q, table)); });
+    return out;
+  }
+
   // Changes whenever another connection commits: a poller compares it with the last value it saw
   // and skips the reload when nothing was written.
   int64_t data_version() const;
@@ -57,6 +71,9 @@ class RunStoreReader {
  private:
   struct State;
   explicit RunStoreReader(std::unique_ptr<State> state);
+  // Runs `sql` with ?1 bound to the run, then `bind`; calls `visit` for each row.
+  void query(const std::string& sql, int64_t run, const std::function<void(SqliteStatement&)>& bind,
+             const std::function<void(const SqliteStatement&)>& visit) const;
 
   std::unique_ptr<State> state_;
 };

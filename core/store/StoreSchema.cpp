@@ -5,15 +5,15 @@
 
 #include "core/store/SqliteDatabase.h"
 #include "core/store/SqliteTransaction.h"
+#include "core/store/StoreTables.h"
 #include "core/util/Error.h"
 
 namespace hwb {
 
 namespace {
 
-// Version 1: DESIGN.md's tables. Series rows give each (run, tag) a small integer key, so one curve
-// is one contiguous range of the scalars table (WITHOUT ROWID: the table is its primary key's
-// b-tree) and of its min/max summaries. SQLite stores NaN as NULL, hence nullable values.
+// Version 1 as released: DESIGN.md's tables. Kept as text forever: it is history, and it is what
+// the declarations (schema_sql() below) are checked against in tst_run_store.
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE experiments (
   id INTEGER PRIMARY KEY,
@@ -126,6 +126,61 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE runs ADD COLUMN parameters_json TEXT NOT NULL DEFAULT '';
 )sql";
 
+// The tables that are not a TableSpec, as this build creates them: the runs and the scalar curves.
+// Series rows give each (run, tag) a small integer key, so one curve is one contiguous range of the
+// scalars table (WITHOUT ROWID: the table is its primary key's b-tree) and of its min/max
+// summaries. SQLite stores NaN as NULL, hence nullable values. A change here is also a migration.
+constexpr std::string_view kRunAndScalarTables = R"sql(
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  experiment_id INTEGER REFERENCES experiments (id),
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  config_json TEXT NOT NULL,
+  device TEXT NOT NULL,
+  versions_json TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  ended_at_ms INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  origin TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  heartbeat_ms INTEGER NOT NULL DEFAULT 0,
+  parameters_json TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  UNIQUE (run_id, tag)
+);
+CREATE TABLE scalars (
+  series_id INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  wall_time REAL NOT NULL,
+  value REAL,
+  PRIMARY KEY (series_id, step)
+) WITHOUT ROWID;
+CREATE TABLE scalar_summaries (
+  series_id INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  block INTEGER NOT NULL,
+  min_step INTEGER,
+  min_wall REAL,
+  min_value REAL,
+  max_step INTEGER,
+  max_wall REAL,
+  max_value REAL,
+  PRIMARY KEY (series_id, level, block)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array<StoreMigration, 2> kMigrations{{
     {1, kSchemaV1},
     {2, kSchemaV2},
@@ -156,7 +211,27 @@ void refuse_foreign(SqliteDatabase& db, int64_t version) {
               std::to_string(known) + "); open it with that newer version, or update this one");
 }
 
+// Runs the steps after `version` up to the last of `migrations`.
+void run_migrations(SqliteDatabase& db, std::span<const StoreMigration> migrations,
+                    int64_t version) {
+  for (const StoreMigration& migration : migrations) {
+    if (migration.version <= version) continue;
+    try {
+      db.exec(migration.sql);
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + " (while upgrading the store to schema version " +
+                  std::to_string(migration.version) + "; the file is left as it was)");
+    }
+  }
+}
+
 }  // namespace
+
+std::string schema_sql() {
+  std::string sql(kRunAndScalarTables);
+  for_each_run_table([&](const auto& table) { sql += create_table_sql(table.shape()); });
+  return sql;
+}
 
 std::span<const StoreMigration> store_migrations() {
   return kMigrations;
@@ -178,15 +253,17 @@ void migrate_store(SqliteDatabase& db, std::span<const StoreMigration> migration
   version = db.pragma_int("user_version");
   if (version > target) refuse_newer(db, version, target);
   if (version == target) return;
-  for (const StoreMigration& migration : migrations) {
-    if (migration.version <= version) continue;
+  if (version == 0 && target >= store_schema_version()) {
+    // A new store is made from the declarations at this build's version; only the steps after
+    // that (a test's made-up next version) run as migrations.
     try {
-      db.exec(migration.sql);
+      db.exec(schema_sql());
     } catch (const Error& e) {
-      throw Error(std::string(e.what()) + " (while upgrading the store to schema version " +
-                  std::to_string(migration.version) + "; the file is left as it was)");
+      throw Error(std::string(e.what()) + " (while creating the store's tables)");
     }
+    version = store_schema_version();
   }
+  run_migrations(db, migrations, version);
   // Both pragmas write the file header inside the transaction: a failed upgrade changes neither.
   db.exec("PRAGMA application_id = " + std::to_string(kStoreApplicationId));
   db.exec("PRAGMA user_version = " + std::to_string(target));

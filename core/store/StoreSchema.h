@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace hwb {
@@ -9,7 +10,9 @@ namespace hwb {
 class SqliteDatabase;
 
 // One step of the schema, kept forever once released: version N's SQL turns a version N-1 store
-// into a version N one. A new version is one more entry at the end of store_migrations().
+// into a version N one. A new version is one more entry at the end of store_migrations(). New
+// stores are made from the declarations instead (schema_sql()), so a change to a declaration
+// (StoreTables.h) comes with the migration that makes the same change to existing stores.
 struct StoreMigration {
   int64_t version;
   std::string_view sql;
@@ -25,6 +28,9 @@ inline constexpr int kSummaryLevels = 4;
 inline constexpr int kSummaryShift = 4;  // log2 of the factor between levels
 
 std::span<const StoreMigration> store_migrations();
+// This build's schema from its declarations: the run and scalar tables, then each TableSpec of
+// StoreTables.h. What an empty file becomes; the same tables as a store upgraded step by step.
+std::string schema_sql();
 // The version this build writes: the last migration's.
 int64_t store_schema_version();
 
