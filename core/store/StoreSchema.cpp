@@ -126,61 +126,6 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE runs ADD COLUMN parameters_json TEXT NOT NULL DEFAULT '';
 )sql";
 
-// The tables that are not a TableSpec, as this build creates them: the runs and the scalar curves.
-// Series rows give each (run, tag) a small integer key, so one curve is one contiguous range of the
-// scalars table (WITHOUT ROWID: the table is its primary key's b-tree) and of its min/max
-// summaries. SQLite stores NaN as NULL, hence nullable values. A change here is also a migration.
-constexpr std::string_view kRunAndScalarTables = R"sql(
-CREATE TABLE experiments (
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  created_at_ms INTEGER NOT NULL
-);
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY,
-  experiment_id INTEGER REFERENCES experiments (id),
-  name TEXT NOT NULL,
-  status TEXT NOT NULL,
-  config_json TEXT NOT NULL,
-  device TEXT NOT NULL,
-  versions_json TEXT NOT NULL,
-  started_at_ms INTEGER NOT NULL,
-  ended_at_ms INTEGER NOT NULL DEFAULT 0,
-  last_step INTEGER NOT NULL DEFAULT 0,
-  message TEXT NOT NULL DEFAULT '',
-  origin TEXT NOT NULL DEFAULT '',
-  host TEXT NOT NULL DEFAULT '',
-  pid INTEGER NOT NULL DEFAULT 0,
-  heartbeat_ms INTEGER NOT NULL DEFAULT 0,
-  parameters_json TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE series (
-  id INTEGER PRIMARY KEY,
-  run_id INTEGER NOT NULL,
-  tag TEXT NOT NULL,
-  UNIQUE (run_id, tag)
-);
-CREATE TABLE scalars (
-  series_id INTEGER NOT NULL,
-  step INTEGER NOT NULL,
-  wall_time REAL NOT NULL,
-  value REAL,
-  PRIMARY KEY (series_id, step)
-) WITHOUT ROWID;
-CREATE TABLE scalar_summaries (
-  series_id INTEGER NOT NULL,
-  level INTEGER NOT NULL,
-  block INTEGER NOT NULL,
-  min_step INTEGER,
-  min_wall REAL,
-  min_value REAL,
-  max_step INTEGER,
-  max_wall REAL,
-  max_value REAL,
-  PRIMARY KEY (series_id, level, block)
-) WITHOUT ROWID;
-)sql";
-
 constexpr std::array<StoreMigration, 2> kMigrations{{
     {1, kSchemaV1},
     {2, kSchemaV2},
@@ -228,7 +173,7 @@ void run_migrations(SqliteDatabase& db, std::span<const StoreMigration> migratio
 }  // namespace
 
 std::string schema_sql() {
-  std::string sql(kRunAndScalarTables);
+  std::string sql;
   for_each_run_table([&](const auto& table) { sql += create_table_sql(table.shape()); });
   return sql;
 }
@@ -253,16 +198,6 @@ void migrate_store(SqliteDatabase& db, std::span<const StoreMigration> migration
   version = db.pragma_int("user_version");
   if (version > target) refuse_newer(db, version, target);
   if (version == target) return;
-  if (version == 0 && target >= store_schema_version()) {
-    // A new store is made from the declarations at this build's version; only the steps after
-    // that (a test's made-up next version) run as migrations.
-    try {
-      db.exec(schema_sql());
-    } catch (const Error& e) {
-      throw Error(std::string(e.what()) + " (while creating the store's tables)");
-    }
-    version = store_schema_version();
-  }
   run_migrations(db, migrations, version);
   // Both pragmas write the file header inside the transaction: a failed upgrade changes neither.
   db.exec("PRAGMA application_id = " + std::to_string(kStoreApplicationId));

@@ -10,9 +10,9 @@ namespace hwb {
 class SqliteDatabase;
 
 // One step of the schema, kept forever once released: version N's SQL turns a version N-1 store
-// into a version N one. A new version is one more entry at the end of store_migrations(). New
-// stores are made from the declarations instead (schema_sql()), so a change to a declaration
-// (StoreTables.h) comes with the migration that makes the same change to existing stores.
+// into a version N one. A new version is one more entry at the end of store_migrations(); every
+// store, a new one too, is made by them, so a change to a declaration (StoreTables.h) comes with
+// the migration that makes it, and tst_run_store checks that the two agree.
 struct StoreMigration {
   int64_t version;
   std::string_view sql;
@@ -28,8 +28,8 @@ inline constexpr int kSummaryLevels = 4;
 inline constexpr int kSummaryShift = 4;  // log2 of the factor between levels
 
 std::span<const StoreMigration> store_migrations();
-// This build's schema from its declarations: the run and scalar tables, then each TableSpec of
-// StoreTables.h. What an empty file becomes; the same tables as a store upgraded step by step.
+// The CREATE statements of StoreTables.h's declarations: the same tables and indexes as the
+// migrations make (checked in tst_run_store).
 std::string schema_sql();
 // The version this build writes: the last migration's.
 int64_t store_schema_version();

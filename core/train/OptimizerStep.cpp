@@ -27,18 +27,20 @@ at::Tensor OptimizerStep::accumulate(const std::string& task, const BatchTensors
   return loss.detach();
 }
 
-at::Tensor OptimizerStep::finish(double lr) {
+template <typename LearningRate>
+at::Tensor OptimizerStep::finish_with(const LearningRate& lr) {
   const at::Tensor norm = optimizer_.clip_grad_norm(options_.max_grad_norm);
   optimizer_.step(lr);
   model_.invalidate_generated();
   return norm;
 }
 
+at::Tensor OptimizerStep::finish(double lr) {
+  return finish_with(lr);
+}
+
 at::Tensor OptimizerStep::finish(const at::Tensor& lr) {
-  const at::Tensor norm = optimizer_.clip_grad_norm(options_.max_grad_norm);
-  optimizer_.step(lr);
-  model_.invalidate_generated();
-  return norm;
+  return finish_with(lr);
 }
 
 at::Tensor OptimizerStep::run(const std::string& task, const BatchTensors& batch,

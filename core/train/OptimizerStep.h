@@ -50,6 +50,9 @@ class OptimizerStep {
   const Options& options() const { return options_; }
 
  private:
+  template <typename LearningRate>
+  at::Tensor finish_with(const LearningRate& lr);
+
   PeftModel& model_;
   AdamW& optimizer_;
   Options options_;

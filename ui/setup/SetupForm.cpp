@@ -112,10 +112,13 @@ const SettingField& SetupForm::field(std::string_view path) const {
   throw Error("the setup form has no field for the setting '" + std::string(path) + "'");
 }
 
-void SetupForm::add_rows(QFormLayout* form, std::string_view prefix) {
+void SetupForm::add_rows(QFormLayout* form, std::string_view prefix,
+                         std::initializer_list<std::string_view> placed_elsewhere) {
   for (const auto& f : settings_) {
     const std::string& path = f->setting().path;
     if (path.rfind(prefix, 0) != 0) continue;
+    if (std::find(placed_elsewhere.begin(), placed_elsewhere.end(), path) != placed_elsewhere.end())
+      continue;
     if (f->label().isEmpty()) {
       form->addRow(f->widget());
     } else {
@@ -150,11 +153,7 @@ QWidget* SetupForm::build_data_section() {
   form->addRow(tr("Validation examples per task"), max_validation_);
   connect(max_train_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
   connect(max_validation_, &QSpinBox::valueChanged, this, &SetupForm::apply_caps);
-  for (const auto& f : settings_) {
-    const std::string& path = f->setting().path;
-    if (path.rfind("data.", 0) == 0 && path != "data.glue_dir" && path != "data.cache_dir")
-      add_rows(form, path);
-  }
+  add_rows(form, "data.", {"data.glue_dir", "data.cache_dir"});
 
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_glue_dir);
   connect(demo, &QPushButton::clicked, this, [this, glue_dir] {
@@ -207,10 +206,7 @@ QWidget* SetupForm::build_training_section() {
   device_->setObjectName("device");
   device_->setToolTip(field("training.device").widget()->toolTip());
   form->addRow(field("training.device").label(), device_);
-  for (const auto& f : settings_) {
-    const std::string& path = f->setting().path;
-    if (path.rfind("training.", 0) == 0 && path != "training.device") add_rows(form, path);
-  }
+  add_rows(form, "training.", {"training.device"});
   connect(device_, &QComboBox::currentIndexChanged, this, &SetupForm::on_edited);
   return box;
 }
@@ -222,10 +218,7 @@ QWidget* SetupForm::build_output_section() {
   auto* browse = new QPushButton(tr("Browse…"));
   form->addRow(field("output.store").label(),
                with_buttons(widget<QLineEdit>("output.store"), {browse}));
-  for (const auto& f : settings_) {
-    const std::string& path = f->setting().path;
-    if (path.rfind("output.", 0) == 0 && path != "output.store") add_rows(form, path);
-  }
+  add_rows(form, "output.", {"output.store"});
   add_rows(form, "data.cache_dir");
   connect(browse, &QPushButton::clicked, this, &SetupForm::choose_store);
   return box;

@@ -4,6 +4,7 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,8 +109,10 @@ class SetupForm : public QWidget {
   W* widget(std::string_view path) const {
     return static_cast<W*>(field(path).widget());
   }
-  // Adds the rows whose path starts with `prefix` (all of a section, or one row) to `form`.
-  void add_rows(QFormLayout* form, std::string_view prefix);
+  // Adds the rows whose path starts with `prefix` (a section, or one row) to `form`, but not
+  // those the section lays out itself.
+  void add_rows(QFormLayout* form, std::string_view prefix,
+                std::initializer_list<std::string_view> placed_elsewhere = {});
 
   TaskPicker* tasks_;
   QSpinBox* max_train_;  // -1 shows "as set per task" when the tasks' caps differ
