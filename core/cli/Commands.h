@@ -17,6 +17,7 @@ void add_resume_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_settings_command(CLI::App& app);
+void add_study_command(CLI::App& app);
 #ifdef HWB_WITH_FETCH
 void add_fetch_command(CLI::App& app);
 #endif

@@ -54,8 +54,13 @@ void ConsoleProgress::on_progress(const TrainingProgress& p) {
 
 void ConsoleProgress::on_evaluation(const EvaluationResult& result, bool best) {
   end_bar();
-  std::printf("eval step %lld: average %.2f%s\n", static_cast<long long>(result.step),
-              result.average, best ? " (best so far)" : "");
+  if (result.split == "validation") {
+    std::printf("eval step %lld: average %.2f%s\n", static_cast<long long>(result.step),
+                result.average, best ? " (best so far)" : "");
+  } else {
+    std::printf("%s split, best checkpoint (step %lld): average %.2f\n", result.split.c_str(),
+                static_cast<long long>(result.step), result.average);
+  }
   for (const TaskEvaluation& t : result.tasks) {
     std::printf("  %-8s score %6.2f", t.task.c_str(), t.score);
     for (const auto& [metric, value] : t.metrics) std::printf("  %s %.2f", metric.c_str(), value);

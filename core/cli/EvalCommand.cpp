@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "core/cli/Commands.h"
+#include "core/store/RunStore.h"
 #include "core/train/CheckpointEvaluation.h"
+#include "core/train/StoreRecorder.h"
 #include "core/util/AtomicFileWriter.h"
 #include "core/util/Error.h"
 
@@ -21,6 +23,7 @@ struct EvalOptions {
   std::vector<std::string> tasks;
   std::string device;
   std::string out;
+  bool no_store = false;
 };
 
 void run_eval(const EvalOptions& o) {
@@ -38,6 +41,16 @@ void run_eval(const EvalOptions& o) {
     std::cout << "  " << t.task << ": score " << t.score;
     for (const auto& [metric, value] : t.metrics) std::cout << ", " << metric << " " << value;
     std::cout << " (" << t.examples << " examples)\n";
+  }
+  // The run's own checkpoints are scored at their step, as the run would have stored them; a
+  // checkpoint file from elsewhere has no step in this run and is only printed.
+  const bool stored_checkpoint = o.checkpoint == "best" || o.checkpoint == "last";
+  if (!o.no_store && stored_checkpoint && result.step > 0) {
+    const auto store = RunStore::open(o.store);
+    record_evaluation(*store, o.run, result, true);
+    store->flush();
+    std::cout << "scores and predictions stored with run " << o.run << " at step " << result.step
+              << " (" << o.split << ")\n";
   }
   if (!o.out.empty()) {
     AtomicFileWriter out(o.out);
@@ -78,6 +91,9 @@ void add_eval_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--device", o->device, "cpu, cuda or cuda:N (default: the run's)");
   cmd->add_option("--out", o->out, "Write predictions as JSON lines to this file");
+  cmd->add_flag("--no-store", o->no_store,
+                "Only print: do not store the scores and predictions with the run (they are "
+                "stored for its best and last checkpoints otherwise)");
   cmd->callback([o] { run_eval(*o); });
 }
 

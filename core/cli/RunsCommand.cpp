@@ -10,6 +10,8 @@
 #include "core/store/RunExport.h"
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
+#include "core/study/ResultsTable.h"
+#include "core/util/AtomicFileWriter.h"
 #include "core/util/Error.h"
 
 namespace hwb::cli {
@@ -86,6 +88,65 @@ void show_run(const std::string& store, int64_t id) {
   std::cout << "config:\n" << nlohmann::json::parse(r.config_json).dump(2) << "\n";
 }
 
+struct TableOptions {
+  std::string study;
+  std::vector<int64_t> runs;
+  std::string split = "validation";
+  std::string format = "markdown";
+  std::string out;
+};
+
+// The paper's Table 1 over finished runs: a study's, chosen ones, or every run of the store.
+void print_table(const std::string& store, const TableOptions& o) {
+  const auto reader = RunStoreReader::open(store);
+  int64_t study = 0;
+  if (!o.study.empty()) {
+    std::string known;
+    for (const StudyInfo& s : reader->studies()) {
+      if (s.name == o.study || std::to_string(s.id) == o.study) study = s.id;
+      known += (known.empty() ? "" : ", ") + s.name;
+    }
+    if (study == 0) {
+      throw Error("No study '" + o.study + "' in " + store +
+                  (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
+    }
+  }
+  std::vector<RunScores> scores;
+  std::vector<std::string> left_out;
+  for (const RunInfo& r : reader->runs()) {
+    if (study != 0 && r.study_id != study) continue;
+    if (!o.runs.empty() && std::find(o.runs.begin(), o.runs.end(), r.id) == o.runs.end()) continue;
+    if (r.status != "finished") {
+      left_out.push_back("run " + std::to_string(r.id) + " (" + r.name + ") is " + r.status +
+                         ": left out");
+      continue;
+    }
+    scores.push_back(read_run_scores(*reader, r, o.split));
+  }
+  for (int64_t id : o.runs) {
+    if (!reader->run(id)) throw Error("Run " + std::to_string(id) + " is not in '" + store + "'");
+  }
+  const ResultsTable table = build_results_table(scores, o.split);
+  left_out.insert(left_out.end(), table.notes.begin(), table.notes.end());
+  if (table.rows.empty()) {
+    std::string message = "No finished run with " + o.split + " scores to tabulate in " + store;
+    for (const std::string& note : left_out) message += "\n  " + note;
+    throw Error(message);
+  }
+  const std::string text = o.format == "latex" ? results_latex(table)
+                           : o.format == "csv" ? results_csv(table)
+                                               : results_markdown(table);
+  if (o.out.empty()) {
+    std::cout << text;
+  } else {
+    AtomicFileWriter out(o.out);
+    out.write(text);
+    out.commit();
+    std::cout << table.rows.size() << " row(s) written to " << o.out << "\n";
+  }
+  for (const std::string& note : left_out) std::cerr << "note: " << note << "\n";
+}
+
 }  // namespace
 
 void add_runs_command(CLI::App& app) {
@@ -125,6 +186,22 @@ void add_runs_command(CLI::App& app) {
     }
     std::cout << "run " << *run << " written to " << *out << "\n";
   });
+
+  auto table = std::make_shared<TableOptions>();
+  CLI::App* tab = runs->add_subcommand(
+      "table",
+      "The paper's Table 1 over finished runs: one row per method (runs that differ only by "
+      "seed, or a single-task method's runs), mean ± spread over seeds (docs/STUDIES.md)");
+  tab->add_option("--study", table->study, "Only this study's runs (its name or id)");
+  tab->add_option("--runs", table->runs, "Only these runs (ids)")->delimiter(',');
+  tab->add_option("--split", table->split, "validation (the best evaluation) or test")
+      ->check(CLI::IsMember({"validation", "test"}))
+      ->capture_default_str();
+  tab->add_option("--format", table->format, "markdown, latex (booktabs) or csv")
+      ->check(CLI::IsMember({"markdown", "latex", "csv"}))
+      ->capture_default_str();
+  tab->add_option("--out", table->out, "Write to this file instead of printing");
+  tab->callback([store, table] { print_table(*store, *table); });
 
   CLI::App* imp = runs->add_subcommand(
       "import", "Copy every run of another store file (a headless GPU run) into --store");

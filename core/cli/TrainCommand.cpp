@@ -1,7 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -9,6 +8,7 @@
 #include "core/cli/Commands.h"
 #include "core/cli/ConsoleProgress.h"
 #include "core/cli/LocalProcesses.h"
+#include "core/cli/RunFollow.h"
 #include "core/model/ComputeDevices.h"
 #include "core/model/DeviceSpec.h"
 #include "core/store/ProcessLiveness.h"
@@ -37,16 +37,6 @@ struct TrainOptions {
   bool print_config = false;
   int nproc = 1;
 };
-
-// Ctrl-C (or SIGTERM, from a scheduler or the --nproc launcher) asks the session to stop with a
-// checkpoint; a second one ends the process at once.
-std::atomic<TrainingSession*> g_session{nullptr};
-void on_interrupt(int sig) {
-  if (TrainingSession* s = g_session.load()) {
-    s->stop();
-    std::signal(sig, SIG_DFL);
-  }
-}
 
 // How long a rank waits for the others in one collective: rank 0 evaluates while the rest wait,
 // so this bounds an evaluation, not a step.
@@ -166,14 +156,7 @@ ExperimentConfig read_config(const TrainOptions& o) {
 int follow(LaunchedRun launched, const DistributedPart& part) {
   if (part.writes())
     std::cout << "run " << launched.run << " in " << launched.store.string() << std::endl;
-  g_session = launched.session.get();
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-  launched.session->wait();
-  g_session = nullptr;
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  const auto state = launched.session->state();
+  const auto state = follow_run(launched);
   if (!part.writes()) {
     if (state == TrainingSession::State::kFailed) {
       std::cerr << "rank " << part.group->rank() << ": " << launched.session->error() << std::endl;

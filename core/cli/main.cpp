@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   hwb::cli::add_train_command(app);
   hwb::cli::add_pretrain_command(app);
   hwb::cli::add_resume_command(app);
+  hwb::cli::add_study_command(app);
   hwb::cli::add_eval_command(app);
   hwb::cli::add_runs_command(app);
   hwb::cli::add_settings_command(app);

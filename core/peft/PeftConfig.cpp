@@ -56,7 +56,8 @@ std::vector<std::string> config_problems(const PeftConfig& c) {
   if (c.variant == PeftVariant::kAdapters && c.tasks.size() > 1) {
     problems.push_back(
         "variant adapters trains one task per model (it has " + std::to_string(c.tasks.size()) +
-        "): run one experiment per task, or use adapters_shared_norms to train them together");
+        "): run one experiment per task (data.single_task: true makes a study do that), or use "
+        "adapters_shared_norms to train them together");
   }
   if (!c.has_adapters()) return problems;
   auto positive = [&](const char* name, int64_t v) {

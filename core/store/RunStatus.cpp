@@ -11,8 +11,8 @@ namespace hwb {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kStatuses = {"running", "paused", "finished",
-                                                       "stopped", "failed", "interrupted"};
+constexpr std::array<std::string_view, 7> kStatuses = {
+    "queued", "running", "paused", "finished", "stopped", "failed", "interrupted"};
 
 }  // namespace
 
@@ -27,7 +27,7 @@ bool is_live_status(std::string_view status) {
 void require_known_status(const SqliteDatabase& db, std::string_view status) {
   if (is_known_status(status)) return;
   throw Error("run store " + db.file().string() + ": unknown run status '" + std::string(status) +
-              "' (expected running, paused, finished, stopped, failed or interrupted)");
+              "' (expected queued, running, paused, finished, stopped, failed or interrupted)");
 }
 
 void write_run_status(SqliteDatabase& db, int64_t run, const std::string& status,

@@ -442,6 +442,75 @@ int64_t RunStore::create_run(const std::string& name, const std::string& experim
   return run;
 }
 
+int64_t RunStore::open_study(const std::string& name, const std::string& spec_json) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
+  SqliteStatement select(s.db, "SELECT id, spec_json FROM studies WHERE name = ?1");
+  select.bind_text(1, name);
+  if (select.step()) {
+    if (select.column_text(1) != spec_json) {
+      throw Error("run store " + s.db.file().string() + ": a study named '" + name +
+                  "' was started there with other settings; give this one another name "
+                  "(the study file's \"study\") or start it in another store");
+    }
+    return select.column_int64(0);
+  }
+  SqliteStatement insert(
+      s.db, "INSERT INTO studies (name, spec_json, created_at_ms) VALUES (?1, ?2, ?3)");
+  insert.bind_text(1, name).bind_text(2, spec_json).bind_int64(3, now_ms()).run();
+  const int64_t id = s.db.last_insert_rowid();
+  transaction.commit();
+  return id;
+}
+
+int64_t RunStore::queue_run(const std::string& name, const std::string& config_json,
+                            const std::string& device, int64_t study, int64_t cell) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
+  SqliteStatement insert(
+      s.db,
+      "INSERT INTO runs (name, status, config_json, device, versions_json, started_at_ms, "
+      "study_id, study_cell) VALUES (?1, 'queued', ?2, ?3, '', 0, ?4, ?5)");
+  insert.bind_text(1, name)
+      .bind_text(2, config_json)
+      .bind_text(3, device)
+      .bind_int64(4, study)
+      .bind_int64(5, cell)
+      .run();
+  const int64_t run = s.db.last_insert_rowid();
+  transaction.commit();
+  s.known_runs.insert(run);
+  return run;
+}
+
+bool RunStore::claim_queued_run(int64_t run, const std::string& config_json,
+                                const std::string& device, const std::string& versions_json) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  require_run(run);
+  const int64_t now = now_ms();
+  SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
+  SqliteStatement claim(
+      s.db,
+      "UPDATE runs SET status = 'running', device = ?2, versions_json = ?3, started_at_ms = ?4, "
+      "heartbeat_ms = ?4, host = ?5, pid = ?6, config_json = ?7 WHERE id = ?1 AND status = "
+      "'queued'");
+  claim.bind_int64(1, run)
+      .bind_text(7, config_json)
+      .bind_text(2, device)
+      .bind_text(3, versions_json)
+      .bind_int64(4, now)
+      .bind_text(5, s.writer.host)
+      .bind_int64(6, s.writer.pid)
+      .run();
+  const bool claimed = sqlite3_changes(s.db.handle()) == 1;
+  transaction.commit();
+  if (claimed) s.owned_runs.insert(run);
+  return claimed;
+}
+
 void RunStore::set_status(int64_t run, const std::string& status, const std::string& message) {
   State& s = *state_;
   require_known_status(s.db, status);

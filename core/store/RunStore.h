@@ -50,6 +50,18 @@ class RunStore {
   int64_t create_run(const std::string& name, const std::string& experiment,
                      const std::string& config_json, const std::string& device,
                      const std::string& versions_json);
+  // A study of this store (docs/STUDIES.md): the id of the one named `name`, made with `spec_json`
+  // when there is none. Throws hwb::Error when a study of that name was made with another spec
+  // (its runs would not be the cells of this one).
+  int64_t open_study(const std::string& name, const std::string& spec_json);
+  // A run of a study waiting to be started, "queued": no owner, no start time.
+  int64_t queue_run(const std::string& name, const std::string& config_json,
+                    const std::string& device, int64_t study, int64_t cell);
+  // Takes a queued run over for this process ("running", started now on `device`, with the config
+  // it starts with); false when it is no longer queued (another process took it first).
+  bool claim_queued_run(int64_t run, const std::string& config_json, const std::string& device,
+                        const std::string& versions_json);
+
   // One of "running", "paused", "finished", "stopped", "failed", "interrupted"; commits what is
   // buffered first. A final status sets the end time, and is written even when the buffered rows
   // cannot be (a full disk): they are dropped and the run's message says how many and why.

@@ -22,7 +22,7 @@ constexpr std::chrono::milliseconds kBusyTimeout{5000};
 constexpr const char* kRunQuery =
     "SELECT r.id, r.name, COALESCE(e.name, ''), r.status, r.config_json, r.device, "
     "r.versions_json, r.started_at_ms, r.ended_at_ms, r.last_step, r.message, r.origin, r.host, "
-    "r.pid, r.heartbeat_ms, r.parameters_json FROM runs r LEFT JOIN experiments e ON e.id = "
+    "r.pid, r.heartbeat_ms, r.parameters_json, r.study_id, r.study_cell FROM runs r LEFT JOIN experiments e ON e.id = "
     "r.experiment_id";
 
 RunInfo read_run(const SqliteStatement& q) {
@@ -43,6 +43,8 @@ RunInfo read_run(const SqliteStatement& q) {
   run.pid = q.column_int64(13);
   run.heartbeat_ms = q.column_int64(14);
   run.parameters_json = q.column_text(15);
+  run.study_id = q.column_int64(16);
+  run.study_cell = q.column_int64(17);
   mark_if_writer_dead(run);
   return run;
 }
@@ -188,6 +190,17 @@ std::vector<RunInfo> RunStoreReader::runs() const {
   SqliteStatement q(state_->db, std::string(kRunQuery) + " ORDER BY r.id");
   std::vector<RunInfo> out;
   while (q.step()) out.push_back(read_run(q));
+  return out;
+}
+
+std::vector<StudyInfo> RunStoreReader::studies() const {
+  std::lock_guard lock(state_->mutex);
+  SqliteStatement q(state_->db,
+                    "SELECT id, name, spec_json, created_at_ms FROM studies ORDER BY id");
+  std::vector<StudyInfo> out;
+  while (q.step()) {
+    out.push_back({q.column_int64(0), q.column_text(1), q.column_text(2), q.column_int64(3)});
+  }
   return out;
 }
 

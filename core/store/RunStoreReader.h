@@ -31,6 +31,8 @@ class RunStoreReader {
   // By id. A "running" or "paused" run whose writer died on this host reads as "interrupted".
   std::vector<RunInfo> runs() const;
   std::optional<RunInfo> run(int64_t id) const;
+  // The store's studies, by id (docs/STUDIES.md); their runs carry RunInfo::study_id.
+  std::vector<StudyInfo> studies() const;
 
   std::vector<std::string> scalar_tags(int64_t run) const;
   // The points of one curve in step order. max_points 0: all of them. Otherwise at most max_points

@@ -126,9 +126,25 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE runs ADD COLUMN parameters_json TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<StoreMigration, 2> kMigrations{{
+// Version 3: studies (docs/STUDIES.md). A study is a named grid of runs kept in one store; each of
+// its runs carries the study and its cell (its place in the expansion), and a run can wait as
+// "queued" before any process has started it.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec_json TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+ALTER TABLE runs ADD COLUMN study_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN study_cell INTEGER NOT NULL DEFAULT -1;
+CREATE INDEX runs_by_study ON runs (study_id, study_cell);
+)sql";
+
+constexpr std::array<StoreMigration, 3> kMigrations{{
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 }};
 
 std::string where(const SqliteDatabase& db) {

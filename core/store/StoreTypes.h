@@ -13,8 +13,8 @@ struct RunInfo {
   int64_t id = 0;
   std::string name;
   std::string experiment;
-  // "running", "paused", "finished", "stopped", "failed", "interrupted". A run whose writer died
-  // (SIGKILL, power loss) reads as "interrupted" even before anything rewrites it.
+  // "queued", "running", "paused", "finished", "stopped", "failed", "interrupted". A run whose
+  // writer died (SIGKILL, power loss) reads as "interrupted" even before anything rewrites it.
   std::string status;
   std::string config_json;  // the ExperimentConfig, verbatim
   std::string device;
@@ -30,6 +30,17 @@ struct RunInfo {
   std::string host;
   int64_t pid = 0;
   int64_t heartbeat_ms = 0;
+  // The study the run belongs to (0: none) and its cell there (its place in the expansion).
+  int64_t study_id = 0;
+  int64_t study_cell = -1;
+};
+
+// A study as stored: its name (unique in the store) and its expanded spec, verbatim.
+struct StudyInfo {
+  int64_t id = 0;
+  std::string name;
+  std::string spec_json;
+  int64_t created_at_ms = 0;
 };
 
 struct ScalarPoint {

@@ -32,11 +32,15 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
   }
 
   fs::path file = request.checkpoint;
+  int64_t step = 0;
   if (request.checkpoint == "best" || request.checkpoint == "last") {
     file.clear();
     for (const CheckpointInfo& c : RunStoreReader::open(request.store)->checkpoints(request.run)) {
       const bool is_best_file = fs::path(c.path).filename() == "best.safetensors";
-      if ((request.checkpoint == "best") == is_best_file) file = c.path;
+      if ((request.checkpoint == "best") == is_best_file) {
+        file = c.path;
+        step = c.step;
+      }
     }
     if (file.empty()) {
       throw Error("Run " + std::to_string(request.run) + " has no " + request.checkpoint +
@@ -70,6 +74,7 @@ EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request) {
   options.reference_average = config.reference_compatible;
   options.bf16 = config.bf16 && device.is_cuda();
   EvaluationResult result = evaluate(model, tasks, request.split, *tokenizer, device, options);
+  result.step = step;
   return result;
 }
 

@@ -18,7 +18,8 @@ struct StoredRunEvaluation {
 };
 
 // Rebuilds a stored run's model from its config, loads one of its checkpoints and evaluates it.
-// Throws hwb::Error naming the run, the file or the task that is wrong.
+// The result's step is the checkpoint's (0 for a file the store does not list). Throws hwb::Error
+// naming the run, the file or the task that is wrong.
 EvaluationResult evaluate_stored_run(const StoredRunEvaluation& request);
 
 }  // namespace hwb

@@ -171,6 +171,8 @@ std::vector<std::string> ExperimentConfig::problems() const {
 
   PeftConfig with_tasks = peft;
   with_tasks.tasks = task_names();
+  // A single-task config is one run per task: each model holds one of them.
+  if (single_task && with_tasks.tasks.size() > 1) with_tasks.tasks.resize(1);
   if (!with_tasks.tasks.empty() && seen.size() == tasks.size() && !pretraining) {
     try {
       with_tasks.validate();

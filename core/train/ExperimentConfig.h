@@ -72,6 +72,10 @@ struct ExperimentConfig {
   int max_source_length = 128;
   uint64_t data_seed = 42;  // splits and caps (the reference code's seed)
   std::string cache_dir;    // tokenised datasets; empty: "cache"; relative: next to the store
+  // The paper's single-task methods: each task is a run of its own. A study expands such a config
+  // into one run per task, and the results table combines them into one row (docs/STUDIES.md);
+  // one run holds one task, so `train` refuses it with several.
+  bool single_task = false;
 
   // --- training
   std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
@@ -94,6 +98,9 @@ struct ExperimentConfig {
   int64_t eval_every = 1000;  // steps between evaluations (and checkpoints)
   int64_t eval_batch_size = 64;
   int64_t early_stopping_patience = 0;  // evaluations without a better average; 0 = off
+  // When the run ends (not when it is stopped), the best checkpoint is scored on the test split of
+  // the tasks that have one, and the scores and predictions go into the store.
+  bool test_at_end = true;
 
   // --- output
   std::string store = "runs.db";  // the SQLite run store

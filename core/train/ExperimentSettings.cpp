@@ -28,6 +28,10 @@ const SettingsTable<ExperimentConfig>& experiment_settings() {
         setting("data.reference_compatible", &C::reference_compatible,
                 "Reference-code compatible (its formatting quirks)",
                 "The reference code's quirks, all at once (docs/METHOD.md)"),
+        setting("data.single_task", &C::single_task, "Single-task: one run per task",
+                "The paper's single-task methods (Adapters, single-task fine-tuning): a study "
+                "runs each task alone and the results table combines them into one row "
+                "(docs/STUDIES.md)"),
         setting("data.data_seed", &C::data_seed, "Data seed",
                 "Seeds the splits and caps (the reference code's seed)"),
         setting("data.cache_dir", &C::cache_dir, "Dataset cache",
@@ -69,6 +73,11 @@ const SettingsTable<ExperimentConfig>& experiment_settings() {
         setting("training.early_stopping_patience", &C::early_stopping_patience,
                 "Early stopping patience", "Evaluations without a better average; 0 = off",
                 non_negative),
+        setting("training.test_at_end", &C::test_at_end,
+                "Score the best checkpoint on the test split at the end",
+                "When the run ends, its best checkpoint is evaluated on each task's test split "
+                "(docs/METHOD.md's reference splits for GLUE) and the scores and predictions are "
+                "stored; a stopped run is not tested"),
         setting("output.store", &C::store, "Run store",
                 "The SQLite run store the run is recorded in"),
         setting("output.checkpoint_dir", &C::checkpoint_dir, "Checkpoint folder",

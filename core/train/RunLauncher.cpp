@@ -47,6 +47,12 @@ TrainerSetup distributed_setup(TrainerSetup setup, const DistributedPart& part) 
 
 std::vector<std::string> launch_problems(const ExperimentConfig& config) {
   std::vector<std::string> problems = config.problems();
+  if (config.single_task && config.tasks.size() > 1) {
+    problems.push_back("data.single_task: " + std::to_string(config.tasks.size()) +
+                       " tasks make " + std::to_string(config.tasks.size()) +
+                       " single-task runs; start them with 'hyperformer study --config FILE' "
+                       "(or the Study page), or keep one task");
+  }
   try {
     parse_device(config.device);
   } catch (const std::exception& e) {
@@ -69,15 +75,23 @@ std::vector<std::string> launch_problems(const ExperimentConfig& config) {
   return problems;
 }
 
-LaunchedRun launch_run(const ExperimentConfig& config,
-                       std::vector<std::shared_ptr<TrainingObserver>> observers,
-                       const DistributedPart& part) {
+namespace {
+
+void refuse_launch_problems(const ExperimentConfig& config) {
   const std::vector<std::string> problems = launch_problems(config);
   if (!problems.empty()) {
     std::string message = "The experiment '" + config.name + "' cannot start:";
     for (const std::string& p : problems) message += "\n  " + p;
     throw Error(message);
   }
+}
+
+}  // namespace
+
+LaunchedRun launch_run(const ExperimentConfig& config,
+                       std::vector<std::shared_ptr<TrainingObserver>> observers,
+                       const DistributedPart& part) {
+  refuse_launch_problems(config);
   LaunchedRun launched;
   launched.store = config.store;
   TrainerSetup setup;
@@ -94,11 +108,45 @@ LaunchedRun launch_run(const ExperimentConfig& config,
   return launched;
 }
 
+LaunchedRun start_queued_run(const fs::path& store_file, int64_t run,
+                             std::vector<std::shared_ptr<TrainingObserver>> observers,
+                             const std::string& device) {
+  StoredRun stored = load_stored_run(store_file, run);
+  if (stored.info.status != "queued") {
+    throw Error("Run " + std::to_string(run) + " of " + store_file.string() + " is " +
+                stored.info.status + ", not queued: it has been started already");
+  }
+  ExperimentConfig& config = stored.config;
+  if (!device.empty()) config.device = device;
+  refuse_launch_problems(config);
+  std::shared_ptr<RunStore> store = RunStore::open(store_file);
+  // The config as it was queued, with the device it runs on: what `runs show` and a resume read.
+  nlohmann::json recorded = nlohmann::json::parse(stored.info.config_json);
+  recorded["training"]["device"] = config.device;
+  if (!store->claim_queued_run(run, recorded.dump(), config.device, versions_json())) {
+    throw Error("Run " + std::to_string(run) + " of " + store_file.string() +
+                " was started by another process a moment ago");
+  }
+  TrainerSetup setup;
+  setup.cache_dir = run_cache_dir(config);
+  setup.checkpoint_dir = run_checkpoint_dir(config, run);
+  observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, run));
+  LaunchedRun launched;
+  launched.run = run;
+  launched.store = store_file;
+  launched.session = TrainingSession::start(config, setup, std::move(observers));
+  return launched;
+}
+
 LaunchedRun resume_run(const fs::path& store_file, int64_t run,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part) {
   StoredRun stored = load_stored_run(store_file, run);
   const RunInfo& info = stored.info;
+  if (info.status == "queued") {
+    throw Error("Run " + std::to_string(run) +
+                " is queued and has not started yet: start it with its study (hyperformer study)");
+  }
   if (info.status == "finished") {
     throw Error("Run " + std::to_string(run) +
                 " has finished; start a new run from its config "

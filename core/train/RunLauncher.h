@@ -37,6 +37,12 @@ std::vector<std::string> launch_problems(const ExperimentConfig& config);
 LaunchedRun launch_run(const ExperimentConfig& config,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part = {});
+// A queued run of a study (RunStore::queue_run) started by this process; `device`, when given,
+// replaces the one it was queued with. Refuses a run that is not queued, or that another process
+// claimed first.
+LaunchedRun start_queued_run(const std::filesystem::path& store, int64_t run,
+                             std::vector<std::shared_ptr<TrainingObserver>> observers,
+                             const std::string& device = {});
 LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part = {});

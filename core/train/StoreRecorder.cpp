@@ -60,7 +60,8 @@ void StoreRecorder::on_scalars(int64_t step, double wall_time,
   store_->add_scalars(run_, step, wall_time, values);
 }
 
-void StoreRecorder::on_evaluation(const EvaluationResult& result, bool best) {
+void record_evaluation(RunStore& store, int64_t run, const EvaluationResult& result,
+                       bool predictions) {
   std::vector<MetricPoint> rows;
   for (const TaskEvaluation& t : result.tasks) {
     for (const auto& [metric, value] : t.metrics) {
@@ -69,17 +70,21 @@ void StoreRecorder::on_evaluation(const EvaluationResult& result, bool best) {
     rows.push_back({result.step, t.task, result.split, "score", t.score});
   }
   rows.push_back({result.step, "", result.split, "average", result.average});
-  store_->add_metrics(run_, rows);
-  if (best) {
-    std::vector<Prediction> predictions;
-    for (const TaskEvaluation& t : result.tasks) {
-      for (std::size_t i = 0; i < t.predictions.size(); ++i) {
-        predictions.push_back({result.step, t.task, result.split, static_cast<int64_t>(i),
-                               t.inputs[i], t.golds[i], t.predictions[i]});
-      }
+  store.add_metrics(run, rows);
+  if (!predictions) return;
+  std::vector<Prediction> outputs;
+  for (const TaskEvaluation& t : result.tasks) {
+    for (std::size_t i = 0; i < t.predictions.size(); ++i) {
+      outputs.push_back({result.step, t.task, result.split, static_cast<int64_t>(i), t.inputs[i],
+                         t.golds[i], t.predictions[i]});
     }
-    store_->add_predictions(run_, predictions);
   }
+  store.add_predictions(run, outputs);
+}
+
+void StoreRecorder::on_evaluation(const EvaluationResult& result, bool best) {
+  // Validation predictions of the best evaluation; test predictions whenever the split is scored.
+  record_evaluation(*store_, run_, result, best || result.split != "validation");
   store_->flush();
 }
 

@@ -8,6 +8,12 @@ namespace hwb {
 
 class RunStore;
 
+// An evaluation's rows: each task's metrics and score and the average at (step, split), and, with
+// `predictions`, every generated output. Buffered; the caller flushes. What the recorder and
+// `hyperformer eval` both write.
+void record_evaluation(RunStore& store, int64_t run, const EvaluationResult& result,
+                       bool predictions);
+
 // The run store as a training observer: scalars, evaluations (metrics, and predictions of the best
 // one), weight statistics and task similarity, checkpoints, log lines and the run's status, written
 // from the training thread in batched transactions.

@@ -319,6 +319,34 @@ struct Trainer::Impl {
            state.evaluations_since_best >= config.early_stopping_patience;
   }
 
+  // The run's result on held-out data: its best checkpoint scored on the test split, recorded at
+  // the best evaluation's step (docs/STUDIES.md "Test-split scores").
+  void test_best_checkpoint() {
+    if (!writes() || corruption || !config.test_at_end || state.best_step <= 0) return;
+    std::vector<LoadedTask> tested;
+    for (const LoadedTask& t : tasks) {
+      if (!t.test.empty()) tested.push_back(t);
+    }
+    if (tested.empty()) return;
+    const auto best = setup.checkpoint_dir / "best.safetensors";
+    if (!std::filesystem::exists(best)) return;
+    load_adapters(*model, best);
+    EvaluationOptions options;
+    options.batch_size = config.eval_batch_size;
+    options.reference_average = config.reference_compatible;
+    options.bf16 = bf16;
+    options.generation_graphs = generation_graphs.get();
+    options.buckets = buckets;
+    EvaluationResult result = evaluate(*model, tested, "test", *tokenizer, device, options);
+    result.step = state.best_step;
+    notify([&](TrainingObserver& o) { o.on_evaluation(result, false); });
+    std::string line = "test split, best checkpoint (step " + std::to_string(state.best_step) +
+                       "): average " + std::to_string(result.average);
+    for (const TaskEvaluation& t : result.tasks)
+      line += ", " + t.task + " " + std::to_string(t.score);
+    log("info", line);
+  }
+
   // A finished pretraining run leaves its model as a Hugging Face folder (docs/PRETRAINING.md).
   void export_pretrained() {
     if (!config.pretraining || !writes()) return;
@@ -593,7 +621,10 @@ RunOutcome Trainer::run() {
   impl_->config.validate();
   impl_->prepare();
   const RunOutcome outcome = impl_->loop();
-  if (outcome != RunOutcome::kStopped) impl_->export_pretrained();
+  if (outcome != RunOutcome::kStopped) {
+    impl_->test_best_checkpoint();
+    impl_->export_pretrained();
+  }
   return outcome;
 }
 
