@@ -189,6 +189,28 @@ StudySpec StudySpec::from_json(const nlohmann::json& json, std::string_view sour
   } else {
     problems.push_back("base: give the experiment the axes vary (an object, or a config file)");
   }
+  // "set": {"training.steps": 300}: fixed values for the base, as --set gives them.
+  if (const nlohmann::json* set = fields.find("set")) {
+    if (!set->is_object()) {
+      problems.push_back("set: expected an object of {\"path\": value}, got " + set->dump());
+    } else if (base_valid) {
+      nlohmann::json base_json = spec.base.to_json();
+      for (const auto& [path, value] : set->items()) {
+        try {
+          base_json = with_value_at(base_json, path, value);
+        } catch (const std::exception& e) {
+          problems.push_back("set." + path + ": " + e.what());
+          base_valid = false;
+        }
+      }
+      try {
+        if (base_valid) spec.base = ExperimentConfig::from_json(base_json, "set");
+      } catch (const std::exception& e) {
+        add_experiment_problems("set: ", e, problems);
+        base_valid = false;
+      }
+    }
+  }
   if (const nlohmann::json* axes = fields.find("axes")) spec.axes = read_axes(*axes, problems);
   fields.finish();
   if (base_valid) {

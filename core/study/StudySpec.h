@@ -42,7 +42,8 @@ struct StudySpec {
   ExperimentConfig base;
   std::vector<StudyAxis> axes;
 
-  // {"study": name, "base": {...}, "axes": [{"path": ..., "values": [...]}, ...]}
+  // {"study": name, "base": {...}, "axes": [{"path": ..., "values": [...]}, ...]}; a file may
+  // also hold "set": {"path": value, ...}, fixed values applied to the base (written into "base").
   nlohmann::json to_json() const;
   // `base` may be an object or the path of an experiment file (relative: to `base_dir`). A JSON
   // object without "axes" and "base" is read as an experiment: a study of that one config.

@@ -30,6 +30,8 @@ class RunController::Observer : public TrainingObserver {
     });
   }
   void on_evaluation(const EvaluationResult& result, bool best) override {
+    // The status bar follows validation; the test split's scores are read from the store.
+    if (result.split != "validation") return;
     const int64_t step = result.step;
     const double average = result.average;
     post([step, average, best](RunController* c) {
