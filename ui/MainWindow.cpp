@@ -26,6 +26,7 @@
 
 #include "core/store/RunExport.h"
 #include "core/store/RunStoreReader.h"
+#include "core/study/StudyQueue.h"
 #include "ui/AboutDialog.h"
 #include "ui/ModelView.h"
 #include "ui/WelcomeDialog.h"
@@ -38,6 +39,7 @@
 #include "ui/run/RunLogDialog.h"
 #include "ui/run/StoreWatcher.h"
 #include "ui/setup/SetupForm.h"
+#include "ui/study/StudyView.h"
 #include "ui/weights/WeightsView.h"
 
 namespace hwb {
@@ -66,6 +68,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   live_ = new LiveView;
   weights_ = new WeightsView;
   compare_ = new CompareView;
+  study_ = new StudyView;
   model_view_ = new ModelView;
   pages_ = new QTabWidget;
   pages_->setObjectName("pages");
@@ -73,6 +76,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   pages_->addTab(live_, tr("Live"));
   pages_->addTab(weights_, tr("Weights"));
   pages_->addTab(compare_, tr("Compare"));
+  pages_->addTab(study_, tr("Study"));
   pages_->addTab(model_view_, tr("Backbone"));
   error_ = new RunErrorBanner;
   auto* central = new QWidget;
@@ -95,6 +99,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     controller_->enqueue(config);
   });
   connect(setup_, &SetupForm::message, this, &MainWindow::show_message);
+  study_->setBase(setup_->config());
+  connect(setup_, &SetupForm::configChanged, this, [this] { study_->setBase(setup_->config()); });
+  connect(study_, &StudyView::startRequested, this, &MainWindow::start_study);
   connect(controller_, &RunController::runStarted, this, &MainWindow::on_run_started);
   connect(controller_, &RunController::runEnded, this, &MainWindow::on_run_ended);
   connect(controller_, &RunController::startFailed, this, &MainWindow::on_start_failed);
@@ -335,6 +342,7 @@ bool MainWindow::openStore(const QString& path) {
   }
   selected_ = {};
   runs_->setLocalStore(reader);
+  study_->setStore(reader);
   watcher_->setReader(nullptr);
   for (const auto& store : runs_->stores()) watcher_->addReader(store);
   setWindowTitle(tr("Hyperformer Workbench — %1").arg(QFileInfo(path).fileName()));
@@ -397,6 +405,62 @@ void MainWindow::startDemo() {
   controller_->enqueue(demo);  // the live page opens when the run has started
 }
 
+void MainWindow::start_study(const StudySpec& spec) {
+  error_->hide();
+  show_message(tr("Queueing the study '%1'…").arg(QString::fromStdString(spec.name)));
+  struct Queued {
+    QString store;
+    std::vector<std::pair<int64_t, StudyAction>> runs;
+    QString error;
+  };
+  // Expanding and recording the grid is file work: on a worker, the window stays usable.
+  auto* watcher = new QFutureWatcher<Queued>(this);
+  const QString name = QString::fromStdString(spec.name);
+  connect(watcher, &QFutureWatcher<Queued>::finished, this, [this, watcher, name] {
+    const Queued queued = watcher->result();
+    watcher->deleteLater();
+    if (!queued.error.isEmpty()) {
+      error_run_ = {};
+      error_->showError(tr("Could not start the study '%1'").arg(name), queued.error, false);
+      Q_EMIT studyQueued(name, queued.error);
+      return;
+    }
+    const auto& local = runs_->localStore();
+    const bool same_store = local && QFileInfo(QString::fromStdString(local->file().string())) ==
+                                         QFileInfo(queued.store);
+    if (!same_store) openStore(queued.store);
+    int started = 0, done = 0;
+    for (const auto& [run, action] : queued.runs) {
+      if (action == StudyAction::kStart) {
+        controller_->enqueueQueued(queued.store, run);
+        ++started;
+      } else if (action == StudyAction::kResume) {
+        controller_->enqueueResume(queued.store, run);
+        ++started;
+      } else if (action == StudyAction::kDone) {
+        ++done;
+      }
+    }
+    study_->showStudy(name);
+    show_message(tr("Study '%1': %2 run(s) queued, %3 finished before")
+                     .arg(name)
+                     .arg(started)
+                     .arg(done));
+    Q_EMIT studyQueued(name, {});
+  });
+  watcher->setFuture(QtConcurrent::run([spec]() {
+    Queued out;
+    try {
+      const StudyState state = queue_study(spec, spec.base.store);
+      out.store = QString::fromStdString(state.store.string());
+      for (const StudyEntry& e : state.entries) out.runs.emplace_back(e.run.id, study_action(e.run));
+    } catch (const std::exception& e) {
+      out.error = QString::fromStdString(e.what());
+    }
+    return out;
+  }));
+}
+
 bool MainWindow::welcomeWanted() {
   const QSettings settings;
   return !settings.contains("store/last") && !settings.value("welcome/dismissed").toBool();
@@ -431,6 +495,7 @@ void MainWindow::showPage(const QString& name) {
                                           {"live", live_},
                                           {"weights", weights_},
                                           {"compare", compare_},
+                                          {"study", study_},
                                           {"backbone", model_view_}};
   if (QWidget* page = pages.value(name.toLower())) pages_->setCurrentWidget(page);
 }
@@ -474,6 +539,8 @@ void MainWindow::refresh_current_page() {
     weights_->refresh();
   } else if (page == compare_) {
     compare_->refresh();
+  } else if (page == study_) {
+    study_->refresh();
   }
 }
 

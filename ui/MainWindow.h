@@ -24,6 +24,8 @@ class RunErrorBanner;
 class RunListModel;
 class RunStoreReader;
 class SetupForm;
+struct StudySpec;
+class StudyView;
 class StoreWatcher;
 class WeightsView;
 class WelcomeDialog;
@@ -45,7 +47,7 @@ class MainWindow : public QMainWindow {
   bool openStore(const QString& path);
   // Selects a run of the open store: the live and weights pages show it.
   void selectRun(int64_t run);
-  // "setup", "live", "weights", "compare", "backbone".
+  // "setup", "live", "weights", "compare", "study", "backbone".
   void showPage(const QString& name);
   // Adds a store file beside the open one, read-only (a headless GPU run's store).
   bool addStoreFile(const QString& path);
@@ -64,6 +66,7 @@ class MainWindow : public QMainWindow {
   LiveView* liveView() const { return live_; }
   CompareView* compareView() const { return compare_; }
   WeightsView* weightsView() const { return weights_; }
+  StudyView* studyView() const { return study_; }
   ModelView* model_view() const { return model_view_; }
   RunController* runController() const { return controller_; }
   RunListModel* runList() const { return runs_; }
@@ -75,6 +78,8 @@ class MainWindow : public QMainWindow {
  Q_SIGNALS:
   // error: empty when the runs were copied.
   void importFinished(const QString& path, const QString& error);
+  // A study started from the Study page: its runs are queued (error empty), or why not.
+  void studyQueued(const QString& name, const QString& error);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -102,11 +107,14 @@ class MainWindow : public QMainWindow {
   void choose_import();
   void choose_added_store();
   void new_experiment();
+  // Queues the study's runs in its store (on a worker) and hands them to the run controller.
+  void start_study(const StudySpec& spec);
   void show_message(const QString& text);
 
   SetupForm* setup_;
   LiveView* live_;
   WeightsView* weights_;
+  StudyView* study_;
   CompareView* compare_;
   ModelView* model_view_;
   QTabWidget* pages_;

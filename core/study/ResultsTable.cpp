@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <functional>
 #include <set>
 
 #include "core/store/RunStoreReader.h"
@@ -327,35 +328,60 @@ ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::
   return table;
 }
 
-std::string results_markdown(const ResultsTable& t) {
-  const Style style{"±", "×", "%", "–"};
-  std::string out = "| Method | Seeds | Total params | Trained params / task |";
-  std::string rule = "| --- | ---: | ---: | ---: |";
-  for (std::size_t i = 0; i < t.tasks.size(); ++i) {
-    out += " " + column_title(t, i) + " |";
-    rule += " ---: |";
-  }
-  out += " Average |\n" + rule + " ---: |\n";
+namespace {
+
+const Style kPlainStyle{"±", "×", "%", "–"};
+const Style kLatexStyle{"$\\pm$", "$\\times$", "\\%", "--"};
+
+std::vector<std::vector<std::string>> cells(const ResultsTable& t, const Style& style,
+                                            const std::function<std::string(std::string)>& text) {
+  std::vector<std::string> header = {"Method", "Seeds", "Total params", "Trained params / task"};
+  for (std::size_t i = 0; i < t.tasks.size(); ++i) header.push_back(text(column_title(t, i)));
+  header.push_back("Average");
+  std::vector<std::vector<std::string>> out = {header};
   for (const ResultsRow& row : t.rows) {
-    out += "| " + row.method + " | " + std::to_string(row.replicates) + " | " +
-           total_text(row, style) + " | " + per_task_text(row, style) + " |";
-    for (const SeedSummary& s : row.tasks) out += " " + score_text(s, style) + " |";
-    out += " " + score_text(row.average, style) + " |\n";
+    std::vector<std::string> line = {text(row.method), std::to_string(row.replicates),
+                                     total_text(row, style), per_task_text(row, style)};
+    for (const SeedSummary& s : row.tasks) line.push_back(score_text(s, style));
+    line.push_back(score_text(row.average, style));
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::string as_is(std::string text) {
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> results_cells(const ResultsTable& table) {
+  return cells(table, kPlainStyle, as_is);
+}
+
+std::string results_markdown(const ResultsTable& t) {
+  const auto rows = results_cells(t);
+  std::string out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out += "|";
+    for (const std::string& cell : rows[r]) out += " " + cell + " |";
+    out += "\n";
+    if (r == 0) {
+      out += "| --- |";
+      for (std::size_t c = 1; c < rows[r].size(); ++c) out += " ---: |";
+      out += "\n";
+    }
   }
   return out;
 }
 
 std::string results_latex(const ResultsTable& t) {
-  const Style style{"$\\pm$", "$\\times$", "\\%", "--"};
-  std::string out = "\\begin{tabular}{l" + std::string(3 + t.tasks.size() + 1, 'r') + "}\n";
-  out += "\\toprule\nMethod & Seeds & Total params & Trained params / task";
-  for (std::size_t i = 0; i < t.tasks.size(); ++i) out += " & " + latex_escape(column_title(t, i));
-  out += " & Average \\\\\n\\midrule\n";
-  for (const ResultsRow& row : t.rows) {
-    out += latex_escape(row.method) + " & " + std::to_string(row.replicates) + " & " +
-           total_text(row, style) + " & " + per_task_text(row, style);
-    for (const SeedSummary& s : row.tasks) out += " & " + score_text(s, style);
-    out += " & " + score_text(row.average, style) + " \\\\\n";
+  const auto rows = cells(t, kLatexStyle, latex_escape);
+  std::string out = "\\begin{tabular}{l" + std::string(rows[0].size() - 1, 'r') + "}\n\\toprule\n";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t c = 0; c < rows[r].size(); ++c) out += (c ? " & " : "") + rows[r][c];
+    out += " \\\\\n";
+    if (r == 0) out += "\\midrule\n";
   }
   out += "\\bottomrule\n\\end{tabular}\n";
   return out;

@@ -66,6 +66,8 @@ struct ResultsTable {
 // together. Runs without scores are left out with a note.
 ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::string& split);
 
+// The table as cells of text, the header first, as Markdown shows them (what the workbench displays).
+std::vector<std::vector<std::string>> results_cells(const ResultsTable& table);
 // The table as text: Markdown (a pipe table), LaTeX (booktabs) or CSV (every number unrounded).
 std::string results_markdown(const ResultsTable& table);
 std::string results_latex(const ResultsTable& table);

@@ -90,6 +90,16 @@ void RunController::enqueueResume(const QString& store, int64_t run) {
   if (state_ == State::kIdle) start_next();
 }
 
+void RunController::enqueueQueued(const QString& store, int64_t run) {
+  Pending p;
+  p.resume_store = store;
+  p.resume_run = run;
+  p.queued = true;
+  queue_.push_back(std::move(p));
+  Q_EMIT queueChanged(queuedCount());
+  if (state_ == State::kIdle) start_next();
+}
+
 void RunController::clearQueue() {
   queue_.clear();
   Q_EMIT queueChanged(0);
@@ -138,9 +148,11 @@ void RunController::start_next() {
     int64_t run = 0;
     QString store, error;
     try {
+      const std::string store_file = next.resume_store.toStdString();
       LaunchedRun launched =
-          next.config ? launch_run(*next.config, {observer})
-                      : resume_run(next.resume_store.toStdString(), next.resume_run, {observer});
+          next.config   ? launch_run(*next.config, {observer})
+          : next.queued ? start_queued_run(store_file, next.resume_run, {observer})
+                        : resume_run(store_file, next.resume_run, {observer});
       run = launched.run;
       store = QString::fromStdString(launched.store.string());
       session = std::move(launched.session);

@@ -36,6 +36,8 @@ class RunController : public QObject {
   void enqueue(const ExperimentConfig& config);
   // Continues a stopped or interrupted run of a store from its last checkpoint (queued likewise).
   void enqueueResume(const QString& store, int64_t run);
+  // Starts a queued run of a study (RunStore::queue_run) in its store (queued likewise).
+  void enqueueQueued(const QString& store, int64_t run);
   // Drops the runs that have not started.
   void clearQueue();
 
@@ -72,6 +74,7 @@ class RunController : public QObject {
     std::optional<ExperimentConfig> config;  // a new run, or
     QString resume_store;                    // resume this store's run
     int64_t resume_run = 0;
+    bool queued = false;  // resume_run is a study's queued run: start it
   };
 
   void start_next();
