@@ -23,8 +23,7 @@ nlohmann::json study_json(const ExperimentConfig& base, nlohmann::json axes) {
 }
 
 // A run's scores as read_run_scores gives them, made by hand for the table's arithmetic.
-RunScores scored(int64_t id, const ExperimentConfig& config,
-                 std::map<std::string, double> scores) {
+RunScores scored(int64_t id, const ExperimentConfig& config, std::map<std::string, double> scores) {
   RunScores r;
   r.info.id = id;
   r.info.name = "run " + std::to_string(id);
@@ -97,10 +96,10 @@ class TestStudy : public QObject {
  private Q_SLOTS:
   void the_grid_is_expanded_in_order() {
     const StudySpec spec = StudySpec::from_json(
-        study_json(hwb::test::short_demo_config(),
-                   {{{"path", "variant.variant"},
-                     {"values", {"hyperformer_pp", "adapters_shared_norms"}}},
-                    {{"path", "training.seed"}, {"values", {1, 2, 3}}}}),
+        study_json(
+            hwb::test::short_demo_config(),
+            {{{"path", "variant.variant"}, {"values", {"hyperformer_pp", "adapters_shared_norms"}}},
+             {{"path", "training.seed"}, {"values", {1, 2, 3}}}}),
         "study");
     QCOMPARE(spec.run_count(), std::size_t{6});
     const std::vector<StudyCell> cells = spec.expand();
@@ -147,15 +146,14 @@ class TestStudy : public QObject {
   }
 
   void bad_studies_are_refused_with_every_path() {
-    const nlohmann::json bad = {
-        {"study", "bad"},
-        {"base", hwb::test::short_demo_config().to_json()},
-        {"axes",
-         {{{"path", "training.lr"}, {"values", {1}}},
-          {{"path", "training.steps"}, {"values", nlohmann::json::array()}},
-          {{"path", "training.batch_size"}, {"values", {0, "x", 4, 4}}},
-          {{"path", "training.batch_size"}, {"values", {8}}},
-          {{"path", "training.seed"}, {"values", 3}, {"colour", "red"}}}}};
+    const nlohmann::json bad = {{"study", "bad"},
+                                {"base", hwb::test::short_demo_config().to_json()},
+                                {"axes",
+                                 {{{"path", "training.lr"}, {"values", {1}}},
+                                  {{"path", "training.steps"}, {"values", nlohmann::json::array()}},
+                                  {{"path", "training.batch_size"}, {"values", {0, "x", 4, 4}}},
+                                  {{"path", "training.batch_size"}, {"values", {8}}},
+                                  {{"path", "training.seed"}, {"values", 3}, {"colour", "red"}}}}};
     QVERIFY(hwb::test::throws_with(
         [&] { StudySpec::from_json(bad, "bad.json"); },
         {"bad.json is not a valid study", "axes[0].path: 'training.lr' is not a field",
@@ -229,7 +227,8 @@ class TestStudy : public QObject {
       QCOMPARE(test.task_scores.size(), std::size_t{2});
       QCOMPARE(test.step, validation.step);
       std::size_t test_predictions = 0;
-      for (const Prediction& p : reader->predictions(e.run.id)) test_predictions += p.split == "test";
+      for (const Prediction& p : reader->predictions(e.run.id))
+        test_predictions += p.split == "test";
       QVERIFY(test_predictions > 0);
     }
     // Another study under the same name is refused: its runs would not be this one's cells.

@@ -43,9 +43,23 @@ class TestTrainer : public QObject {
     QCOMPARE(first->outcome, RunOutcome::kFinished);
     QCOMPARE(first->losses.size(), std::size_t{12});
     QCOMPARE(first->losses, second->losses);
-    QCOMPARE(first->evaluations.size(), std::size_t{2});
-    QCOMPARE(first->evaluations.back().tasks.size(), std::size_t{2});
-    QCOMPARE(first->evaluations.back().tasks[0].examples, std::size_t{12});
+    // Two validation evaluations, then the best checkpoint on the test split at the best step.
+    QCOMPARE(first->evaluations.size(), std::size_t{3});
+    QCOMPARE(first->evaluations[1].split, std::string("validation"));
+    QCOMPARE(first->evaluations[1].tasks.size(), std::size_t{2});
+    QCOMPARE(first->evaluations[1].tasks[0].examples, std::size_t{12});
+    const EvaluationResult& test = first->evaluations.back();
+    QCOMPARE(test.split, std::string("test"));
+    const bool later_best = first->evaluations[1].average > first->evaluations[0].average;
+    QCOMPARE(test.step, later_best ? first->evaluations[1].step : first->evaluations[0].step);
+    QCOMPARE(test.tasks.size(), std::size_t{2});
+    QCOMPARE(first->evaluations.back().average, second->evaluations.back().average);
+    // Off, the run ends with its last validation evaluation.
+    ExperimentConfig untested = small_config();
+    untested.test_at_end = false;
+    const auto plain = run(untested, setup("untested"));
+    QCOMPARE(plain->evaluations.size(), std::size_t{2});
+    QCOMPARE(plain->evaluations.back().split, std::string("validation"));
     // A different seed gives a different run.
     ExperimentConfig other = small_config();
     other.seed = 7;

@@ -154,7 +154,9 @@ class TestUiCompare : public QObject {
     choose(view.findChild<QComboBox*>("curve_combo"), "m\tvalidation\t\taverage");
     for (const RunRef& r : {a_, b_}) {
       QVector<double> values;
-      for (const MetricPoint& m : r.store->metric_series(r.run, "", "average")) values << m.value;
+      for (const MetricPoint& m : r.store->metric_series(r.run, "", "average")) {
+        if (m.split == "validation") values << m.value;
+      }
       QCOMPARE(plot->seriesX(r.label), QVector<double>({15, 30}));
       QCOMPARE(plot->seriesY(r.label), values);
     }

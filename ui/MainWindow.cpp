@@ -442,10 +442,8 @@ void MainWindow::start_study(const StudySpec& spec) {
       }
     }
     study_->showStudy(name);
-    show_message(tr("Study '%1': %2 run(s) queued, %3 finished before")
-                     .arg(name)
-                     .arg(started)
-                     .arg(done));
+    show_message(
+        tr("Study '%1': %2 run(s) queued, %3 finished before").arg(name).arg(started).arg(done));
     Q_EMIT studyQueued(name, {});
   });
   watcher->setFuture(QtConcurrent::run([spec]() {
@@ -453,7 +451,8 @@ void MainWindow::start_study(const StudySpec& spec) {
     try {
       const StudyState state = queue_study(spec, spec.base.store);
       out.store = QString::fromStdString(state.store.string());
-      for (const StudyEntry& e : state.entries) out.runs.emplace_back(e.run.id, study_action(e.run));
+      for (const StudyEntry& e : state.entries)
+        out.runs.emplace_back(e.run.id, study_action(e.run));
     } catch (const std::exception& e) {
       out.error = QString::fromStdString(e.what());
     }
@@ -491,12 +490,9 @@ void MainWindow::selectRun(int64_t run) {
 }
 
 void MainWindow::showPage(const QString& name) {
-  const QHash<QString, QWidget*> pages = {{"setup", setup_},
-                                          {"live", live_},
-                                          {"weights", weights_},
-                                          {"compare", compare_},
-                                          {"study", study_},
-                                          {"backbone", model_view_}};
+  const QHash<QString, QWidget*> pages = {{"setup", setup_},     {"live", live_},
+                                          {"weights", weights_}, {"compare", compare_},
+                                          {"study", study_},     {"backbone", model_view_}};
   if (QWidget* page = pages.value(name.toLower())) pages_->setCurrentWidget(page);
 }
 

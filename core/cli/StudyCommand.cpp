@@ -81,8 +81,7 @@ int run_study(StudyState& state, const StudyOptions& o) {
     std::cout << "[" << i + 1 << "/" << total << "] run " << entry.run.id << " \""
               << entry.cell.name << "\"" << (action == StudyAction::kResume ? " (resumed)" : "")
               << std::endl;
-    std::vector<std::shared_ptr<TrainingObserver>> console = {
-        std::make_shared<ConsoleProgress>()};
+    std::vector<std::shared_ptr<TrainingObserver>> console = {std::make_shared<ConsoleProgress>()};
     LaunchedRun launched;
     try {
       launched = action == StudyAction::kStart

@@ -1,8 +1,8 @@
 #pragma once
 
 // The run-status state machine (DESIGN.md "The run store"). "queued" waits for a process to claim
-// it (RunStore::claim_queued_run): no writer, no start time yet. "running" and "paused" are live: they
-// belong to the writer process that set them (host, pid), which keeps the run's heartbeat. The
+// it (RunStore::claim_queued_run): no writer, no start time yet. "running" and "paused" are live:
+// they belong to the writer process that set them (host, pid), which keeps the run's heartbeat. The
 // others are final and carry the end time. A live run whose writer closes the store or dies
 // without a final status becomes "interrupted" (DeadWriters.h); a live status set again takes the
 // run over for the new writer (a resumed run).

@@ -22,7 +22,8 @@ constexpr std::chrono::milliseconds kBusyTimeout{5000};
 constexpr const char* kRunQuery =
     "SELECT r.id, r.name, COALESCE(e.name, ''), r.status, r.config_json, r.device, "
     "r.versions_json, r.started_at_ms, r.ended_at_ms, r.last_step, r.message, r.origin, r.host, "
-    "r.pid, r.heartbeat_ms, r.parameters_json, r.study_id, r.study_cell FROM runs r LEFT JOIN experiments e ON e.id = "
+    "r.pid, r.heartbeat_ms, r.parameters_json, r.study_id, r.study_cell FROM runs r LEFT JOIN "
+    "experiments e ON e.id = "
     "r.experiment_id";
 
 RunInfo read_run(const SqliteStatement& q) {

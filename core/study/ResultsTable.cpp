@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "core/store/RunStoreReader.h"
@@ -22,10 +22,17 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Settings that say where and how visibly a run ran, not what it learned: set aside when runs are
 // grouped, and never named in a row's method.
 const std::set<std::string>& incidental_paths() {
-  static const std::set<std::string> paths = {
-      "name",           "training.seed",          "data.data_seed",        "training.device",
-      "training.cuda_graphs", "training.log_every", "training.eval_batch_size",
-      "training.test_at_end", "data.cache_dir",    "output.store",          "output.checkpoint_dir"};
+  static const std::set<std::string> paths = {"name",
+                                              "training.seed",
+                                              "data.data_seed",
+                                              "training.device",
+                                              "training.cuda_graphs",
+                                              "training.log_every",
+                                              "training.eval_batch_size",
+                                              "training.test_at_end",
+                                              "data.cache_dir",
+                                              "output.store",
+                                              "output.checkpoint_dir"};
   return paths;
 }
 

@@ -41,9 +41,9 @@ SeedSummary summarise(const std::vector<double>& values);
 // One row of the paper's Table 1: runs that differ only by seed (and, for single-task methods,
 // by task) summarised over their seeds.
 struct ResultsRow {
-  std::string method;           // the variant, and the settings that tell this row from others
-  std::vector<int64_t> runs;    // the runs behind it, by id
-  int replicates = 0;           // seeds
+  std::string method;            // the variant, and the settings that tell this row from others
+  std::vector<int64_t> runs;     // the runs behind it, by id
+  int replicates = 0;            // seeds
   int64_t total_parameters = 0;  // every model the row needs (a single-task method: N of them)
   double total_relative = 0;     // of the backbone's parameters
   double trained_per_task = 0;   // trained parameters / tasks
@@ -66,7 +66,8 @@ struct ResultsTable {
 // together. Runs without scores are left out with a note.
 ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::string& split);
 
-// The table as cells of text, the header first, as Markdown shows them (what the workbench displays).
+// The table as cells of text, the header first, as Markdown shows them (what the workbench
+// displays).
 std::vector<std::vector<std::string>> results_cells(const ResultsTable& table);
 // The table as text: Markdown (a pipe table), LaTeX (booktabs) or CSV (every number unrounded).
 std::string results_markdown(const ResultsTable& table);

@@ -26,11 +26,11 @@ struct StudyState {
 
 // What a study does next with one of its runs.
 enum class StudyAction {
-  kDone,        // finished: skipped when the study is started again
-  kStart,       // queued: start it
-  kResume,      // stopped or interrupted: continue from its last checkpoint
-  kFailed,      // failed: left as it is (retry_failed queues it afresh)
-  kElsewhere,   // running or paused in a live process: that process has it
+  kDone,       // finished: skipped when the study is started again
+  kStart,      // queued: start it
+  kResume,     // stopped or interrupted: continue from its last checkpoint
+  kFailed,     // failed: left as it is (retry_failed queues it afresh)
+  kElsewhere,  // running or paused in a live process: that process has it
 };
 StudyAction study_action(const RunInfo& run);
 const char* to_string(StudyAction action);

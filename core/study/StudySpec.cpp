@@ -77,7 +77,8 @@ std::vector<StudyAxis> read_axes(const nlohmann::json& list, std::vector<std::st
     JsonFields fields(list[i], where, problems);
     StudyAxis axis;
     fields.read("path", axis.path);
-    if (axis.path.empty()) problems.push_back(where + ".path: give a config field, e.g. training.seed");
+    if (axis.path.empty())
+      problems.push_back(where + ".path: give a config field, e.g. training.seed");
     if (const nlohmann::json* values = fields.find("values")) {
       if (!values->is_array()) {
         problems.push_back(where + ".values: expected a list, got " + values->dump());
@@ -92,15 +93,15 @@ std::vector<StudyAxis> read_axes(const nlohmann::json& list, std::vector<std::st
     for (std::size_t j = 0; j < axis.values.size(); ++j) {
       for (std::size_t k = 0; k < j; ++k) {
         if (axis.values[k] == axis.values[j]) {
-          problems.push_back(where + ".values[" + std::to_string(j) + "]: " +
-                             axis.values[j].dump() + " is listed twice");
+          problems.push_back(where + ".values[" + std::to_string(j) +
+                             "]: " + axis.values[j].dump() + " is listed twice");
         }
       }
     }
     for (std::size_t k = 0; k < axes.size(); ++k) {
       if (!axis.path.empty() && axes[k].path == axis.path) {
-        problems.push_back(where + ".path: " + axis.path + " is already axes[" +
-                           std::to_string(k) + "]");
+        problems.push_back(where + ".path: " + axis.path + " is already axes[" + std::to_string(k) +
+                           "]");
       }
     }
     axes.push_back(std::move(axis));
@@ -315,8 +316,8 @@ std::vector<StudyCell> StudySpec::expand() const {
     }
   }
   if (!problems.empty()) {
-    throw Error(join_lines("Study '" + name + "': some combinations are not valid experiments:",
-                           problems));
+    throw Error(
+        join_lines("Study '" + name + "': some combinations are not valid experiments:", problems));
   }
   return out;
 }

@@ -48,8 +48,8 @@ TrainerSetup distributed_setup(TrainerSetup setup, const DistributedPart& part) 
 std::vector<std::string> launch_problems(const ExperimentConfig& config) {
   std::vector<std::string> problems = config.problems();
   if (config.single_task && config.tasks.size() > 1) {
-    problems.push_back("data.single_task: " + std::to_string(config.tasks.size()) +
-                       " tasks make " + std::to_string(config.tasks.size()) +
+    problems.push_back("data.single_task: " + std::to_string(config.tasks.size()) + " tasks make " +
+                       std::to_string(config.tasks.size()) +
                        " single-task runs; start them with 'hyperformer study --config FILE' "
                        "(or the Study page), or keep one task");
   }

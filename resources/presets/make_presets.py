@@ -16,7 +16,8 @@ TRAINING = {
     "early_stopping_patience": 0,
     "eval_batch_size": 64, "eval_every": 1000, "gradient_accumulation": 1,
     "label_smoothing": 0.1, "learning_rate": 3e-4, "log_every": 10, "max_grad_norm": 1.0,
-    "seed": 42, "steps": 65536, "temperature": 10.0, "warmup_steps": 500, "weight_decay": 0.0,
+    "seed": 42, "steps": 65536, "temperature": 10.0, "test_at_end": True, "warmup_steps": 500,
+    "weight_decay": 0.0,
 }
 
 HYPER = {"reduction_factor": 32, "task_embedding_dim": 64, "projector_hidden_dim": 128,
@@ -45,7 +46,7 @@ def experiment(name, backbone, variant):
         "name": name,
         "backbone": backbone,
         "data": {"glue_dir": "glue", "cache_dir": "", "data_seed": 42, "max_source_length": 128,
-                 "reference_compatible": False, "skip_bad_rows": False,
+                 "reference_compatible": False, "single_task": False, "skip_bad_rows": False,
                  "tasks": [{"glue": t} for t in GLUE]},
         "variant": variant,
         "training": TRAINING,

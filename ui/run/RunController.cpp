@@ -149,10 +149,10 @@ void RunController::start_next() {
     QString store, error;
     try {
       const std::string store_file = next.resume_store.toStdString();
-      LaunchedRun launched =
-          next.config   ? launch_run(*next.config, {observer})
-          : next.queued ? start_queued_run(store_file, next.resume_run, {observer})
-                        : resume_run(store_file, next.resume_run, {observer});
+      LaunchedRun launched = next.config ? launch_run(*next.config, {observer})
+                             : next.queued
+                                 ? start_queued_run(store_file, next.resume_run, {observer})
+                                 : resume_run(store_file, next.resume_run, {observer});
       run = launched.run;
       store = QString::fromStdString(launched.store.string());
       session = std::move(launched.session);

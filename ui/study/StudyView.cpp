@@ -97,8 +97,9 @@ QWidget* StudyView::build_editor() {
   auto* name_row = new QFormLayout;
   name_ = new QLineEdit(tr("study"));
   name_->setObjectName("study_name");
-  name_->setToolTip(tr("Unique in the store; started again under the same name, the study skips "
-                       "finished runs and resumes interrupted ones"));
+  name_->setToolTip(
+      tr("Unique in the store; started again under the same name, the study skips "
+         "finished runs and resumes interrupted ones"));
   name_row->addRow(tr("Name"), name_);
   form->addLayout(name_row);
 
@@ -255,8 +256,8 @@ std::optional<StudySpec> StudyView::study(QStringList* problems) const {
       const QString text = piece.trimmed();
       if (text.isEmpty()) continue;
       std::string error;
-      if (const auto v = setting_from_text(s->kind, s->limits, s->choices, text.toStdString(),
-                                           error)) {
+      if (const auto v =
+              setting_from_text(s->kind, s->limits, s->choices, text.toStdString(), error)) {
         values.push_back(setting_json(*v));
       } else {
         found << tr("Axis %1 (%2): %3").arg(row + 1).arg(qs(s->label), qs(error));
@@ -266,8 +267,9 @@ std::optional<StudySpec> StudyView::study(QStringList* problems) const {
   }
   std::optional<StudySpec> spec;
   if (found.isEmpty()) {
-    const nlohmann::json json = {
-        {"study", name_->text().trimmed().toStdString()}, {"base", base_.to_json()}, {"axes", axes}};
+    const nlohmann::json json = {{"study", name_->text().trimmed().toStdString()},
+                                 {"base", base_.to_json()},
+                                 {"axes", axes}};
     try {
       spec = StudySpec::from_json(json, "the study");
       spec->expand();  // combinations the values alone do not show
@@ -438,8 +440,8 @@ void StudyView::export_results(const QString& format) {
       QString("%1-%2.%3").arg(studies_->currentText(), split_->currentData().toString(), suffix));
   if (file.isEmpty()) return;
   QFile out(file);
-  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-      out.write(text.toUtf8()) < 0 || !out.flush()) {
+  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text.toUtf8()) < 0 ||
+      !out.flush()) {
     QMessageBox::warning(this, tr("Export failed"),
                          tr("Could not write %1: %2").arg(file, out.errorString()));
   }
