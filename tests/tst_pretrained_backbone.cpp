@@ -22,9 +22,10 @@ constexpr int64_t kSteps = 300;
 
 class Scores : public TrainingObserver {
  public:
+  // The last validation evaluation (the run then scores its best checkpoint on the test split).
   void on_evaluation(const EvaluationResult& r, bool) override {
     std::lock_guard lock(mutex);
-    last = r;
+    if (r.split == "validation") last = r;
   }
   void on_parameters(const ParameterReport& r) override {
     std::lock_guard lock(mutex);
@@ -58,6 +59,7 @@ class TestPretrainedBackbone : public QObject {
     ExperimentTask sst2;
     sst2.glue = "sst2";
     sst2.max_validation = 300;
+    sst2.max_test = 300;  // the test split scored at the end: a sample of the official dev set
     c.tasks = {sst2};
     c.steps = kSteps;
     c.warmup_steps = 30;

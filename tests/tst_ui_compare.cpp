@@ -11,11 +11,13 @@
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 
+#include "core/study/ResultsTable.h"
 #include "tests/GuiTestSettings.h"
 #include "tests/UiTestUtil.h"
 #include "ui/compare/CompareView.h"
@@ -168,6 +170,25 @@ class TestUiCompare : public QObject {
     QTemporaryDir out;
     QCOMPARE(save_plot(plot->customPlot(), out.filePath("overlay.svg")), QString());
     QVERIFY(QFile(out.filePath("overlay.svg")).size() > 0);
+  }
+
+  // Runs that differ by more than the seed are separate rows, named by what differs; the same
+  // run seen twice (here: a seed of its own) would be one row of two.
+  void runs_group_by_seed() {
+    CompareView view;
+    view.setAvailableRuns({a_, b_});
+    tick_both(view);
+    auto* table = view.findChild<QTableWidget*>("groups_table");
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), QString("Hyperformer++ (reduction_factor 8)"));
+    QCOMPARE(table->item(1, 0)->text(), QString("Hyperformer++ (reduction_factor 16)"));
+    QCOMPARE(table->item(0, 1)->text(), QString("1"));  // one seed each
+    const RunScores a = read_run_scores(*a_.store, *a_.store->run(a_.run), "validation");
+    const int last = table->columnCount() - 1;
+    double sum = 0;
+    for (const auto& [task, score] : a.task_scores) sum += score;
+    QCOMPARE(table->item(0, last)->text(),
+             QString::number(sum / static_cast<double>(a.task_scores.size()), 'f', 1));
   }
 
   void scores_table_holds_the_stores_numbers() {

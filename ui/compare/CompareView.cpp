@@ -13,6 +13,7 @@
 #include <QStandardItemModel>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 #include <set>
 
 #include "core/store/RunStoreReader.h"
+#include "core/study/ResultsTable.h"
 #include "core/train/ExperimentConfig.h"
 #include "core/train/ExperimentSettings.h"
 #include "ui/compare/ConfigDiff.h"
@@ -168,6 +170,34 @@ CompareView::CompareView(QWidget* parent)
   scores_buttons->addWidget(export_scores);
   scores_layout->addLayout(scores_buttons);
   tabs_->addTab(scores, tr("Scores"));
+
+  // By-seed tab: runs that differ only by seed as one row, as `hyperformer runs table` has them.
+  auto* groups = new QWidget(this);
+  group_split_ = new QComboBox(groups);
+  group_split_->setObjectName("group_split");
+  group_split_->addItem(tr("Validation (best evaluation)"), "validation");
+  group_split_->addItem(tr("Test (best checkpoint)"), "test");
+  groups_table_ = new QTableWidget(groups);
+  groups_table_->setObjectName("groups_table");
+  groups_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  groups_table_->verticalHeader()->setVisible(false);
+  groups_note_ = new QLabel(groups);
+  groups_note_->setObjectName("groups_note");
+  groups_note_->setWordWrap(true);
+  auto* groups_row = new QHBoxLayout;
+  groups_row->addWidget(new QLabel(tr("Split"), groups));
+  groups_row->addWidget(group_split_);
+  groups_row->addStretch(1);
+  auto* groups_layout = new QVBoxLayout(groups);
+  groups_layout->addWidget(new QLabel(tr("Finished runs that differ only by seed make one row: "
+                                         "each task's mean ± sample spread over the seeds "
+                                         "(docs/STUDIES.md)."),
+                                      groups));
+  groups_layout->addLayout(groups_row);
+  groups_layout->addWidget(groups_table_, 1);
+  groups_layout->addWidget(groups_note_);
+  tabs_->addTab(groups, tr("By seed"));
+  connect(group_split_, &QComboBox::currentIndexChanged, this, &CompareView::show_groups);
 
   // Config tab.
   auto* config = new QWidget(this);
@@ -339,6 +369,7 @@ void CompareView::load_selected() {
   fill_curve_choices();
   show_curves();
   show_scores();
+  show_groups();
   show_config_diff();
 }
 
@@ -549,6 +580,44 @@ void CompareView::show_scores() {
   scores_model_->clear();
   scores_model_->setHorizontalHeaderLabels(header);
   for (QList<QStandardItem*>& row : rows) scores_model_->appendRow(row);
+}
+
+void CompareView::show_groups() {
+  groups_table_->clear();
+  groups_table_->setRowCount(0);
+  groups_table_->setColumnCount(0);
+  const std::string split = group_split_->currentData().toString().toStdString();
+  std::vector<RunScores> scores;
+  QStringList notes;
+  for (const RunData& d : selected_) {
+    if (!d.info) continue;
+    if (d.info->status != "finished") {
+      notes << tr("%1 is %2: left out").arg(d.ref.label, QString::fromStdString(d.info->status));
+      continue;
+    }
+    try {
+      scores.push_back(read_run_scores(*d.ref.store, *d.info, split));
+    } catch (const std::exception& e) {
+      notes << tr("%1: %2").arg(d.ref.label, QString::fromStdString(e.what()));
+    }
+  }
+  const ResultsTable table = build_results_table(scores, split);
+  for (const std::string& note : table.notes) notes << QString::fromStdString(note);
+  groups_note_->setText(notes.join("\n"));
+  if (table.rows.empty()) return;
+  const auto rows = results_cells(table);
+  groups_table_->setColumnCount(static_cast<int>(rows.front().size()));
+  QStringList header;
+  for (const std::string& h : rows.front()) header << QString::fromStdString(h);
+  groups_table_->setHorizontalHeaderLabels(header);
+  groups_table_->setRowCount(static_cast<int>(rows.size() - 1));
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      groups_table_->setItem(static_cast<int>(r - 1), static_cast<int>(c),
+                             new QTableWidgetItem(QString::fromStdString(rows[r][c])));
+    }
+  }
+  groups_table_->resizeColumnsToContents();
 }
 
 void CompareView::show_config_diff() {

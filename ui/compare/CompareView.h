@@ -17,6 +17,7 @@ class QListWidget;
 class QStandardItemModel;
 class QTableView;
 class QTabWidget;
+class QTableWidget;
 
 namespace hwb {
 
@@ -24,8 +25,9 @@ class CurvePlot;
 
 // Several runs side by side (DESIGN.md "What a person sees"): their curves overlaid on one axis
 // (step or elapsed training time), a table of final and best scores per task with parameter
-// counts, and a diff of their configs. Runs may come from different stores (an imported file).
-// Every plot exports to PNG/SVG/PDF and every table to CSV.
+// counts, a diff of their configs, and the runs grouped by seed as the paper's Table 1 (mean ±
+// spread per task and for the average; docs/STUDIES.md). Runs may come from different stores (an
+// imported file). Every plot exports to PNG/SVG/PDF and every table to CSV.
 class CompareView : public QWidget {
   Q_OBJECT
 
@@ -57,6 +59,7 @@ class CompareView : public QWidget {
   void requery_range(double lo, double hi);
   void show_scores();
   void show_config_diff();
+  void show_groups();
   void apply_diff_filter();
   void show_message(const QString& text);
   QString series_name(std::size_t index) const;
@@ -74,6 +77,9 @@ class CompareView : public QWidget {
   CurvePlot* plot_;
   QTableView* scores_table_;
   QStandardItemModel* scores_model_;
+  QComboBox* group_split_;
+  QTableWidget* groups_table_;
+  QLabel* groups_note_;
   QTableView* config_table_;
   QStandardItemModel* config_model_;
   QCheckBox* diff_only_check_;
