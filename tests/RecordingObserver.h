@@ -17,6 +17,10 @@ namespace hwb::test {
 
 class Recorder : public TrainingObserver {
  public:
+  void on_started(int64_t, int64_t resumed_from_step) override {
+    std::lock_guard lock(mutex_);
+    resumed_from = resumed_from_step;
+  }
   void on_scalars(int64_t step, double,
                   const std::vector<std::pair<std::string, double>>& values) override {
     std::lock_guard lock(mutex_);
@@ -60,6 +64,7 @@ class Recorder : public TrainingObserver {
   RunOutcome outcome = RunOutcome::kFailed;
   std::string message;
   int64_t last_step = 0;
+  int64_t resumed_from = -1;  // the step a resumed run continued from (0: a fresh start)
   bool paused = false;
 };
 

@@ -1,16 +1,24 @@
 // Studies (docs/STUDIES.md): a study file expanded into its grid, refused with every problem's
 // path, queued in one store and resumed when started again; test-split scores stored at the end
 // of a run; the results table's grouping arithmetic and its exports.
+#include <QProcess>
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "core/store/RunStoreReader.h"
 #include "core/study/ResultsTable.h"
 #include "core/study/StudyQueue.h"
+#include "core/study/StudyWorker.h"
 #include "core/train/RunLauncher.h"
 #include "tests/DemoTestConfig.h"
+#include "tests/RecordingObserver.h"
+#include "tests/RunTestUtil.h"
 #include "tests/TestUtil.h"
 
 using namespace hwb;
@@ -184,9 +192,10 @@ class TestStudy : public QObject {
   }
 
   // Three runs: one finishes, one is stopped, one never starts. Started again, the study keeps
-  // the finished run, resumes the stopped one and starts the third, in the same rows.
+  // the finished run, queues the stopped one again to resume from its checkpoint and starts the
+  // third, in the same rows.
   void a_half_finished_study_resumes() {
-    ExperimentConfig base = hwb::test::short_demo_config({.steps = 4, .eval_every = 2});
+    ExperimentConfig base = hwb::test::short_demo_config({.steps = 40, .eval_every = 20});
     base.checkpoint_dir = "ckpt";
     const fs::path store = path("study.db");
     const StudySpec spec = StudySpec::from_json(
@@ -197,22 +206,29 @@ class TestStudy : public QObject {
 
     LaunchedRun done = start_queued_run(store, first.entries[0].run.id, {});
     done.session->wait();
-    LaunchedRun stopped = start_queued_run(store, first.entries[1].run.id, {});
+    auto progress = std::make_shared<hwb::test::Recorder>();
+    LaunchedRun stopped = start_queued_run(store, first.entries[1].run.id, {progress});
+    QTRY_VERIFY_WITH_TIMEOUT(progress->step() >= 3, hwb::test::kPatienceMs);
     stopped.session->stop();
     stopped.session->wait();
+    const int64_t stopped_at = RunStoreReader::open(store)->run(first.entries[1].run.id)->last_step;
+    QVERIFY(stopped_at >= 3 && stopped_at < 40);
     QVERIFY(hwb::test::throws_with([&] { start_queued_run(store, first.entries[0].run.id, {}); },
                                    {"is finished, not queued"}));
 
     StudyState again = queue_study(spec, store);
     QCOMPARE(again.study, first.study);
     QCOMPARE(again.entries.size(), std::size_t{3});
-    const std::vector<StudyAction> actions = {StudyAction::kDone, StudyAction::kResume,
+    const std::vector<StudyAction> actions = {StudyAction::kDone, StudyAction::kStart,
                                               StudyAction::kStart};
     for (std::size_t i = 0; i < 3; ++i) {
       QCOMPARE(again.entries[i].run.id, first.entries[i].run.id);
       QCOMPARE(study_action(again.entries[i].run), actions[i]);
     }
-    resume_run(store, again.entries[1].run.id, {}).session->wait();
+    // The requeued run resumes: its first recorded step stays, nothing is recorded twice.
+    auto recorder = std::make_shared<hwb::test::Recorder>();
+    start_queued_run(store, again.entries[1].run.id, {recorder}).session->wait();
+    QCOMPARE(recorder->resumed_from, stopped_at);
     start_queued_run(store, again.entries[2].run.id, {}).session->wait();
 
     const auto reader = RunStoreReader::open(store);
@@ -242,6 +258,84 @@ class TestStudy : public QObject {
     StudySpec moved = spec;
     moved.base.device = "cuda";
     QCOMPARE(queue_study(moved, store).study, first.study);
+  }
+
+  // Two workers share one study: each run is claimed by exactly one. Threads here, racing for
+  // the same queue; the command line's workers are processes (next test).
+  void two_workers_claim_each_run_once() {
+    ExperimentConfig base = hwb::test::short_demo_config({.steps = 4, .eval_every = 2});
+    base.checkpoint_dir = "ckpt";
+    const fs::path store = path("claims.db");
+    const StudySpec spec = StudySpec::from_json(
+        study_json(base, {{{"path", "training.seed"}, {"values", {1, 2, 3, 4, 5, 6}}}}), "study");
+    const StudyState state = queue_study(spec, store);
+    std::mutex mutex;
+    std::map<int64_t, int> claims;
+    const auto worker = [&](const std::string& label) {
+      while (auto launched =
+                 start_next_study_run(store, state.study, {}, {"cpu", "cpu (" + label + ")"})) {
+        {
+          std::lock_guard lock(mutex);
+          ++claims[launched->run];
+        }
+        launched->session->wait();
+      }
+    };
+    std::thread a(worker, "worker 1"), b(worker, "worker 2");
+    a.join();
+    b.join();
+    QCOMPARE(claims.size(), std::size_t{6});
+    for (const auto& [run, count] : claims) QCOMPARE(count, 1);
+    const auto reader = RunStoreReader::open(store);
+    QCOMPARE(reader->runs().size(), std::size_t{6});
+    for (const RunInfo& run : reader->runs()) {
+      QCOMPARE(run.status, std::string("finished"));
+      QVERIFY2(run.device == "cpu (worker 1)" || run.device == "cpu (worker 2)",
+               run.device.c_str());
+    }
+    QVERIFY(!start_next_study_run(store, state.study, {}));
+  }
+
+  // `hyperformer study --workers 2`: two worker processes writing one store at once. Every run
+  // finishes, and its curve and scores equal those of the same run made alone.
+  void worker_processes_match_runs_made_alone() {
+    const fs::path store = path("processes.db");
+    const fs::path study_file = hwb::test::data_dir() / "study" / "four_seeds.json";
+    QProcess p;
+    p.setWorkingDirectory(QString::fromStdString(path("").string()));
+    p.start(HWB_CLI_PATH, {"study", "--config", QString::fromStdString(study_file.string()),
+                           "--store", QString::fromStdString(store.string()), "--workers", "2"});
+    QVERIFY(p.waitForFinished(hwb::test::kPatienceMs * 3));
+    const QString out = QString::fromUtf8(p.readAll());
+    QVERIFY2(p.exitCode() == 0 && out.contains("4 of 4 run(s) finished"), qPrintable(out));
+
+    const auto reader = RunStoreReader::open(store);
+    const StudyState state = read_study(store, "four-seeds");
+    std::set<std::string> devices;
+    for (const StudyEntry& e : state.entries) {
+      QCOMPARE(e.run.status, std::string("finished"));
+      devices.insert(e.run.device);
+      ExperimentConfig alone = e.cell.config;
+      alone.store = path("alone-" + std::to_string(e.cell.index) + ".db").string();
+      LaunchedRun single = launch_run(alone, {});
+      single.session->wait();
+      const auto expected = hwb::test::curve(alone.store, single.run, "loss");
+      const auto got = hwb::test::curve(*reader, e.run.id, "loss");
+      QCOMPARE(got.size(), expected.size());
+      for (const auto& [step, loss] : expected) {
+        QVERIFY2(std::abs(got.at(step) - loss) <= 1e-5 * std::max(1.0, std::abs(loss)),
+                 qPrintable(QString("cell %1, step %2: %3 vs %4")
+                                .arg(e.cell.index)
+                                .arg(step)
+                                .arg(got.at(step))
+                                .arg(loss)));
+      }
+      const auto single_reader = RunStoreReader::open(alone.store);
+      const RunScores a = read_run_scores(*single_reader, *single_reader->run(single.run), "test");
+      const RunScores b = read_run_scores(*reader, e.run, "test");
+      QCOMPARE(b.task_scores, a.task_scores);
+    }
+    QCOMPARE(devices, (std::set<std::string>{"cpu (worker 1)", "cpu (worker 2)"}));
   }
 
   // Means and sample spreads (n - 1) worked out by hand.

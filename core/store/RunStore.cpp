@@ -485,6 +485,22 @@ int64_t RunStore::queue_run(const std::string& name, const std::string& config_j
   return run;
 }
 
+bool RunStore::requeue_run(int64_t run) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  require_run(run);
+  SqliteTransaction transaction(s.db, SqliteTransaction::Kind::Write);
+  SqliteStatement requeue(s.db,
+                          "UPDATE runs SET status = 'queued', ended_at_ms = 0, message = '', "
+                          "host = '', pid = 0 WHERE id = ?1 AND status IN ('stopped', "
+                          "'interrupted')");
+  requeue.bind_int64(1, run).run();
+  const bool requeued = sqlite3_changes(s.db.handle()) == 1;
+  transaction.commit();
+  if (requeued) s.owned_runs.erase(run);
+  return requeued;
+}
+
 bool RunStore::claim_queued_run(int64_t run, const std::string& config_json,
                                 const std::string& device, const std::string& versions_json) {
   State& s = *state_;

@@ -57,6 +57,9 @@ class RunStore {
   // A run of a study waiting to be started, "queued": no owner, no start time.
   int64_t queue_run(const std::string& name, const std::string& config_json,
                     const std::string& device, int64_t study, int64_t cell);
+  // Puts a stopped or interrupted run back in the queue ("queued", no owner), keeping its rows:
+  // whoever claims it next resumes it from its last checkpoint. False when it is in another state.
+  bool requeue_run(int64_t run);
   // Takes a queued run over for this process ("running", started now on `device`, with the config
   // it starts with); false when it is no longer queued (another process took it first).
   bool claim_queued_run(int64_t run, const std::string& config_json, const std::string& device,

@@ -66,13 +66,17 @@ StudyState queue_study(const StudySpec& spec, const fs::path& store, bool retry_
     if (found != existing.end()) {
       const RunInfo& run = found->second;
       const StudyAction action = study_action(run);
-      const bool restart =
-          (action == StudyAction::kFailed && retry_failed) ||
-          (action == StudyAction::kResume && !has_last_checkpoint(cell.config, run.id));
+      const bool resumable =
+          action == StudyAction::kResume && has_last_checkpoint(cell.config, run.id);
+      const bool restart = (action == StudyAction::kFailed && retry_failed) ||
+                           (action == StudyAction::kResume && !resumable);
       if (restart) {
         writer->delete_run(run.id);
         existing.erase(found);
         found = existing.end();
+      } else if (resumable && writer->requeue_run(run.id)) {
+        // Queued again with its rows and checkpoint: whoever claims it resumes it.
+        found->second.status = "queued";
       }
     }
     if (found == existing.end()) {

@@ -37,8 +37,9 @@ const char* to_string(StudyAction action);
 
 // Records the study in `store` under its name (or finds it there, started before with the same
 // identity; another study of that name is refused) and queues a run for each cell that has none.
-// A run that stopped before its first checkpoint, and with `retry_failed` a failed one, is
-// deleted and queued afresh in its cell. The cells' configs record `store` as their store.
+// A stopped or interrupted run is queued again with its rows and checkpoint (whoever starts it
+// resumes it); one that stopped before its first checkpoint, and with `retry_failed` a failed
+// one, is deleted and queued afresh in its cell. The cells' configs record `store` as their store.
 StudyState queue_study(const StudySpec& spec, const std::filesystem::path& store,
                        bool retry_failed = false);
 

@@ -110,7 +110,7 @@ LaunchedRun launch_run(const ExperimentConfig& config,
 
 LaunchedRun start_queued_run(const fs::path& store_file, int64_t run,
                              std::vector<std::shared_ptr<TrainingObserver>> observers,
-                             const std::string& device) {
+                             const std::string& device, const std::string& device_label) {
   StoredRun stored = load_stored_run(store_file, run);
   if (stored.info.status != "queued") {
     throw Error("Run " + std::to_string(run) + " of " + store_file.string() + " is " +
@@ -118,18 +118,31 @@ LaunchedRun start_queued_run(const fs::path& store_file, int64_t run,
   }
   ExperimentConfig& config = stored.config;
   if (!device.empty()) config.device = device;
-  refuse_launch_problems(config);
   std::shared_ptr<RunStore> store = RunStore::open(store_file);
   // The config as it was queued, with the device it runs on: what `runs show` and a resume read.
   nlohmann::json recorded = nlohmann::json::parse(stored.info.config_json);
   recorded["training"]["device"] = config.device;
-  if (!store->claim_queued_run(run, recorded.dump(), config.device, versions_json())) {
+  if (!store->claim_queued_run(run, recorded.dump(),
+                               device_label.empty() ? config.device : device_label,
+                               versions_json())) {
     throw Error("Run " + std::to_string(run) + " of " + store_file.string() +
                 " was started by another process a moment ago");
+  }
+  // Claimed first, so that of several workers only one marks it failed.
+  try {
+    refuse_launch_problems(config);
+  } catch (const Error& e) {
+    store->set_status(run, "failed", e.what());
+    throw;
   }
   TrainerSetup setup;
   setup.cache_dir = run_cache_dir(config);
   setup.checkpoint_dir = run_checkpoint_dir(config, run);
+  const fs::path last = setup.checkpoint_dir / "last.safetensors";
+  // Only a requeued run resumes: it has recorded steps. A fresh one whose folder holds a file of
+  // an earlier store's run of the same id starts from the start (and overwrites it).
+  std::error_code ec;
+  if (stored.info.last_step > 0 && fs::exists(last, ec)) setup.resume_from = last;
   observers.insert(observers.begin(), std::make_shared<StoreRecorder>(store, run));
   LaunchedRun launched;
   launched.run = run;

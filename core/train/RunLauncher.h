@@ -37,12 +37,14 @@ std::vector<std::string> launch_problems(const ExperimentConfig& config);
 LaunchedRun launch_run(const ExperimentConfig& config,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part = {});
-// A queued run of a study (RunStore::queue_run) started by this process; `device`, when given,
-// replaces the one it was queued with. Refuses a run that is not queued, or that another process
-// claimed first.
+// A queued run of a study (RunStore::queue_run, requeue_run) claimed by this process and started:
+// from its last checkpoint when it has one (a requeued run), else from the start. `device`, when
+// given, replaces the one it was queued with; `device_label` is what the runs list shows for it
+// (default: the device). Refuses a run that is not queued or that another process claimed first;
+// a claimed run that cannot start (its files or device are missing) is marked failed, with why.
 LaunchedRun start_queued_run(const std::filesystem::path& store, int64_t run,
                              std::vector<std::shared_ptr<TrainingObserver>> observers,
-                             const std::string& device = {});
+                             const std::string& device = {}, const std::string& device_label = {});
 LaunchedRun resume_run(const std::filesystem::path& store, int64_t run,
                        std::vector<std::shared_ptr<TrainingObserver>> observers,
                        const DistributedPart& part = {});
