@@ -98,8 +98,11 @@ class SentencePieceTokenizer::Module {
     }
     dlerror();
     // RTLD_LOCAL | RTLD_DEEPBIND keep the protobuf inside libsentencepiece from binding to
-    // LibTorch's (or LibTorch's to it): see docs PLATFORM.md.
-    handle_.reset(dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND));
+    // LibTorch's (or LibTorch's to it): see docs PLATFORM.md. RTLD_NODELETE keeps the module
+    // loaded once its last tokenizer is gone: unloading and loading it again in one process (the
+    // second run of a study or of the workbench's queue) aborted in free() on the GPU machine's
+    // PyTorch LibTorch.
+    handle_.reset(dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND | RTLD_NODELETE));
     if (!handle_) {
       throw Error("Cannot load the SentencePiece module '" + file.string() +
                   "': " + dl_error_text() +
