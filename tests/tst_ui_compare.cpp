@@ -55,6 +55,7 @@ class TestUiCompare : public QObject {
   QTemporaryDir dir_;
   RunRef a_;
   RunRef b_;
+  RunRef c_;  // a_ with another seed
 
   void tick_both(CompareView& view) {
     auto* list = view.findChild<QListWidget*>("run_list");
@@ -68,6 +69,9 @@ class TestUiCompare : public QObject {
     hwb::test::use_own_settings("tst_ui_compare");
     a_ = test::train_run(test::short_demo(dir_.filePath("a.db").toStdString(), 8));
     b_ = test::train_run(test::short_demo(dir_.filePath("b.db").toStdString(), 16));
+    ExperimentConfig c = test::short_demo(dir_.filePath("c.db").toStdString(), 8);
+    c.seed = 7;  // a_ with another seed
+    c_ = test::train_run(c);
     QVERIFY(a_.store != b_.store);
     QCOMPARE(a_.run, b_.run);  // the same id in two stores: still two runs
   }
@@ -189,6 +193,41 @@ class TestUiCompare : public QObject {
     for (const auto& [task, score] : a.task_scores) sum += score;
     QCOMPARE(table->item(0, last)->text(),
              QString::number(sum / static_cast<double>(a.task_scores.size()), 'f', 1));
+  }
+
+  // With "Mean over seeds", a_ and c_ (seeds 42 and 7) are one mean line with a band of ± one
+  // sample standard deviation; b_ is a line of its own, without a band.
+  void curves_average_over_seeds() {
+    CompareView view;
+    view.resize(1100, 700);
+    view.show();
+    view.setAvailableRuns({a_, b_, c_});
+    view.setSelectedRuns({a_, b_, c_});
+    choose(view.findChild<QComboBox*>("curve_combo"), "s\tloss");
+    view.findChild<QCheckBox*>("group_seeds_check")->setChecked(true);
+    auto* plot = view.findChild<CurvePlot*>("compare_plot");
+    const QString pair = "Hyperformer++ (reduction_factor 8) (2 runs)";
+    const QString single = "Hyperformer++ (reduction_factor 16) (1 run)";
+    QCOMPARE(plot->seriesNames(), QStringList({pair, single}));
+    const auto losses = [](const RunRef& r) {
+      QVector<double> out;
+      for (const ScalarPoint& p : r.store->scalar_series(r.run, "loss", 2000)) out << p.value;
+      return out;
+    };
+    const QVector<double> a = losses(a_), c = losses(c_);
+    QCOMPARE(plot->seriesY(pair).size(), a.size());
+    for (int i = 0; i < a.size(); ++i) {
+      const double mean = (a[i] + c[i]) / 2;
+      const double spread = std::abs(a[i] - c[i]) / std::sqrt(2.0);
+      QVERIFY(std::abs(plot->seriesY(pair)[i] - mean) < 1e-9);
+      QVERIFY(std::abs(plot->bandUpper(pair)[i] - (mean + spread)) < 1e-9);
+      QVERIFY(std::abs(plot->bandLower(pair)[i] - (mean - spread)) < 1e-9);
+    }
+    QCOMPARE(plot->seriesY(single), losses(b_));
+    QVERIFY(plot->bandUpper(single).isEmpty());
+    // Off again: one line per run.
+    view.findChild<QCheckBox*>("group_seeds_check")->setChecked(false);
+    QCOMPARE(plot->seriesNames().size(), 3);
   }
 
   void scores_table_holds_the_stores_numbers() {

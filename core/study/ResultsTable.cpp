@@ -74,25 +74,24 @@ std::string replicate_key(const RunScores& run) {
   return std::to_string(run.config.seed) + "/" + std::to_string(run.config.data_seed);
 }
 
-// The settings (by path) whose values differ between the groups' first runs: what names a row
+// The settings (by path) whose values differ between the groups' first configs: what names a row
 // besides its variant.
-std::vector<std::string> distinguishing_paths(const std::vector<Group>& groups) {
+std::vector<std::string> distinguishing_paths(const std::vector<const ExperimentConfig*>& firsts) {
   std::vector<std::string> out;
-  if (groups.size() < 2) return out;
+  if (firsts.size() < 2) return out;
   for (const Setting<ExperimentConfig>& s : experiment_settings()) {
     if (incidental_paths().count(s.path) || s.path == "variant.variant" ||
         s.path == "data.single_task") {
       continue;
     }
     std::set<std::string> values;
-    for (const Group& g : groups) values.insert(setting_text(s.get(g.runs.front()->config)));
+    for (const ExperimentConfig* c : firsts) values.insert(setting_text(s.get(*c)));
     if (values.size() > 1) out.push_back(s.path);
   }
   return out;
 }
 
-std::string method_name(const Group& group, const std::vector<std::string>& paths) {
-  const ExperimentConfig& config = group.runs.front()->config;
+std::string method_name(const ExperimentConfig& config, const std::vector<std::string>& paths) {
   std::string name = variant_name(config);
   if (config.single_task) name += ", single-task";
   std::string details;
@@ -252,21 +251,39 @@ RunScores read_run_scores(const RunStoreReader& reader, const RunInfo& run,
   return out;
 }
 
+RunGrouping group_runs(const std::vector<ExperimentConfig>& configs) {
+  RunGrouping out;
+  std::map<std::string, std::size_t> index;
+  std::vector<const ExperimentConfig*> firsts;
+  for (const ExperimentConfig& c : configs) {
+    auto [it, added] = index.emplace(group_key(c), firsts.size());
+    if (added) firsts.push_back(&c);
+    out.group_of.push_back(it->second);
+  }
+  const std::vector<std::string> paths = distinguishing_paths(firsts);
+  for (const ExperimentConfig* c : firsts) out.names.push_back(method_name(*c, paths));
+  return out;
+}
+
 ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::string& split) {
   ResultsTable table;
   table.split = split;
-  std::vector<Group> groups;
-  std::map<std::string, std::size_t> group_of;
+  std::vector<const RunScores*> scored;
+  std::vector<ExperimentConfig> configs;
   for (const RunScores& run : runs) {
     if (run.task_scores.empty()) {
       table.notes.push_back("run " + std::to_string(run.info.id) + " (" + run.info.name +
                             ") has no " + split + " scores: left out");
       continue;
     }
-    const std::string key = group_key(run.config);
-    auto [it, added] = group_of.emplace(key, groups.size());
-    if (added) groups.emplace_back();
-    Group& g = groups[it->second];
+    scored.push_back(&run);
+    configs.push_back(run.config);
+  }
+  const RunGrouping grouping = group_runs(configs);
+  std::vector<Group> groups(grouping.names.size());
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    const RunScores& run = *scored[i];
+    Group& g = groups[grouping.group_of[i]];
     g.runs.push_back(&run);
     g.replicates[replicate_key(run)].push_back(&run);
     // Columns in the configs' task order.
@@ -279,10 +296,10 @@ ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::
       }
     }
   }
-  const std::vector<std::string> paths = distinguishing_paths(groups);
-  for (const Group& g : groups) {
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const Group& g = groups[gi];
     ResultsRow row;
-    row.method = method_name(g, paths);
+    row.method = grouping.names[gi];
     for (const RunScores* r : g.runs) row.runs.push_back(r->info.id);
     row.replicates = static_cast<int>(g.replicates.size());
     std::set<std::string> row_tasks;

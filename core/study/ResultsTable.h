@@ -60,7 +60,17 @@ struct ResultsTable {
   std::vector<std::string> notes;  // runs left out and why
 };
 
-// Groups the runs (docs/STUDIES.md "The results table"): runs whose configs are equal once seeds,
+// Which runs make one row (docs/STUDIES.md "The results table"): configs equal once seeds, names
+// and where-it-ran settings are set aside (and a single-task config's task list). For each config
+// its group, in order of first appearance; for each group its name: the variant, and the settings
+// that tell it from the other groups ("Hyperformer++ (reduction_factor 16)").
+struct RunGrouping {
+  std::vector<std::size_t> group_of;
+  std::vector<std::string> names;
+};
+RunGrouping group_runs(const std::vector<ExperimentConfig>& configs);
+
+// Groups the runs (group_runs): runs whose configs are equal once seeds,
 // names and where-it-ran settings (device, store, folders, graphs, logging) are set aside form a
 // row; a single-task config's runs with the same seeds form one replicate whose tasks are theirs
 // together. Runs without scores are left out with a note.

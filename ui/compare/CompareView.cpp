@@ -138,6 +138,16 @@ CompareView::CompareView(QWidget* parent)
   curve_row->addWidget(curve_combo_);
   curve_row->addWidget(new QLabel(tr("x axis"), curves));
   curve_row->addWidget(x_axis_combo_);
+  group_seeds_check_ = new QCheckBox(tr("Mean over seeds"), curves);
+  group_seeds_check_->setObjectName("group_seeds_check");
+  group_seeds_check_->setToolTip(
+      tr("Runs that differ only by seed drawn as one mean line with a band of ± one standard "
+         "deviation (against steps; docs/STUDIES.md)"));
+  curve_row->addWidget(group_seeds_check_);
+  connect(group_seeds_check_, &QCheckBox::toggled, this, [this] {
+    plot_->clearSeries();
+    show_curves();
+  });
   curve_row->addStretch(1);
   auto* export_plot = new QPushButton(tr("Export plot…"), curves);
   export_plot->setObjectName("export_plot_button");
@@ -417,6 +427,7 @@ void CompareView::show_curves() {
   plot_->setAxisLabels(wall ? tr("elapsed training time (s)") : tr("step"),
                        curve_combo_->currentText());
   QStringList wanted;
+  std::vector<std::pair<std::size_t, std::pair<QVector<double>, QVector<double>>>> curves;
   if (!choice.isEmpty() && !choice.front().isEmpty()) {
     for (std::size_t i = 0; i < selected_.size(); ++i) {
       const RunData& d = selected_[i];
@@ -445,8 +456,16 @@ void CompareView::show_curves() {
         continue;
       }
       if (x.isEmpty()) continue;
+      curves.push_back({i, {x, y}});
+    }
+  }
+  if (group_seeds_check_->isChecked() && !wall) {
+    wanted = show_group_curves(curves);
+  } else {
+    for (const auto& [i, xy] : curves) {
       wanted << series_name(i);
-      plot_->setSeries(series_name(i), x, y);
+      plot_->setSeries(series_name(i), xy.first, xy.second);
+      plot_->setBand(series_name(i), {}, {}, {});
     }
   }
   for (const QString& name : plot_->seriesNames()) {
@@ -455,7 +474,63 @@ void CompareView::show_curves() {
   plot_->setWindowTitle(QStringLiteral("compare-") + curve_combo_->currentText());
 }
 
+QStringList CompareView::show_group_curves(
+    const std::vector<std::pair<std::size_t, std::pair<QVector<double>, QVector<double>>>>&
+        curves) {
+  std::vector<ExperimentConfig> configs;
+  std::vector<std::size_t> readable;  // indexes into `curves` whose config could be read
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    const RunData& d = selected_[curves[c].first];
+    try {
+      configs.push_back(ExperimentConfig::from_json(nlohmann::json::parse(d.info->config_json),
+                                                    "the run's config"));
+      readable.push_back(c);
+    } catch (const std::exception&) {
+    }
+  }
+  const RunGrouping grouping = group_runs(configs);
+  QStringList names;
+  for (std::size_t g = 0; g < grouping.names.size(); ++g) {
+    std::vector<const std::pair<QVector<double>, QVector<double>>*> members;
+    for (std::size_t k = 0; k < readable.size(); ++k) {
+      if (grouping.group_of[k] == g) members.push_back(&curves[readable[k]].second);
+    }
+    // The first run's steps; the others are interpolated onto them where they reach.
+    const QVector<double>& grid = members.front()->first;
+    QVector<double> mean, lower, upper;
+    for (const double step : grid) {
+      std::vector<double> values;
+      for (const auto* m : members) {
+        const QVector<double>& x = m->first;
+        const QVector<double>& y = m->second;
+        if (step < x.front() || step > x.back()) continue;
+        const auto at = std::lower_bound(x.begin(), x.end(), step) - x.begin();
+        if (x[at] == step || at == 0) {
+          values.push_back(y[at]);
+        } else {
+          const double t = (step - x[at - 1]) / (x[at] - x[at - 1]);
+          values.push_back(y[at - 1] + t * (y[at] - y[at - 1]));
+        }
+      }
+      const SeedSummary s = summarise(values);
+      const double spread = s.count > 1 ? s.spread : 0.0;
+      mean << s.mean;
+      lower << s.mean - spread;
+      upper << s.mean + spread;
+    }
+    const QString runs =
+        members.size() == 1 ? tr("1 run") : tr("%1 runs").arg(static_cast<int>(members.size()));
+    const QString name = QString("%1 (%2)").arg(QString::fromStdString(grouping.names[g]), runs);
+    plot_->setSeries(name, grid, mean);
+    plot_->setBand(name, members.size() > 1 ? grid : QVector<double>{}, lower, upper);
+    names << name;
+  }
+  return names;
+}
+
 void CompareView::requery_range(double lo, double hi) {
+  // Means over seeds are drawn from the overview points; zooming re-reads single runs only.
+  if (group_seeds_check_->isChecked()) return;
   // Only scalar curves are down-sampled in the store; evaluations are few and all drawn already.
   const QStringList choice = curve_combo_->currentData().toString().split('\t');
   if (choice.size() != 2 || choice.front() != QChar(kScalarKey) || !plot_->userView()) {

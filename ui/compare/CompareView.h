@@ -56,6 +56,10 @@ class CompareView : public QWidget {
   void load_selected();
   void fill_curve_choices();
   void show_curves();
+  // The runs' curves as one mean line per group of seeds, with a band of ± one spread.
+  QStringList show_group_curves(
+      const std::vector<std::pair<std::size_t, std::pair<QVector<double>, QVector<double>>>>&
+          curves);
   void requery_range(double lo, double hi);
   void show_scores();
   void show_config_diff();
@@ -83,6 +87,7 @@ class CompareView : public QWidget {
   QTableView* config_table_;
   QStandardItemModel* config_model_;
   QCheckBox* diff_only_check_;
+  QCheckBox* group_seeds_check_;
 };
 
 }  // namespace hwb

@@ -41,7 +41,9 @@ struct CurvePlot::Series {
   QString name;
   QColor colour;
   QCPGraph* raw = nullptr;
-  QCPGraph* smooth = nullptr;  // null while smoothing is off
+  QCPGraph* smooth = nullptr;      // null while smoothing is off
+  QCPGraph* band_lower = nullptr;  // null without a band
+  QCPGraph* band_upper = nullptr;  // filled down to band_lower
 };
 
 CurvePlot::CurvePlot(QWidget* parent)
@@ -121,6 +123,8 @@ void CurvePlot::removeSeries(const QString& name) {
   for (auto it = series_.begin(); it != series_.end(); ++it) {
     if (it->name != name) continue;
     if (it->smooth) plot_->removeGraph(it->smooth);
+    if (it->band_upper) plot_->removeGraph(it->band_upper);
+    if (it->band_lower) plot_->removeGraph(it->band_lower);
     plot_->removeGraph(it->raw);
     series_.erase(it);
     break;
@@ -161,6 +165,69 @@ QVector<double> CurvePlot::seriesY(const QString& name) const {
     for (const QCPGraphData& p : *s->raw->data()) out << p.value;
   }
   return out;
+}
+
+namespace {
+
+QSharedPointer<QCPGraphDataContainer> points_of(const QVector<double>& x,
+                                                const QVector<double>& y) {
+  auto data = QSharedPointer<QCPGraphDataContainer>::create();
+  const int n = static_cast<int>(std::min(x.size(), y.size()));
+  QVector<QCPGraphData> points(n);
+  for (int i = 0; i < n; ++i) points[i] = QCPGraphData(x[i], y[i]);
+  data->set(points, false);
+  return data;
+}
+
+QVector<double> values_of(const QCPGraph* graph) {
+  QVector<double> out;
+  if (graph) {
+    for (const QCPGraphData& p : *graph->data()) out << p.value;
+  }
+  return out;
+}
+
+}  // namespace
+
+void CurvePlot::setBand(const QString& name, const QVector<double>& x, const QVector<double>& lower,
+                        const QVector<double>& upper) {
+  Series* s = find(name);
+  if (!s) return;
+  if (x.isEmpty()) {
+    if (s->band_upper) plot_->removeGraph(s->band_upper);
+    if (s->band_lower) plot_->removeGraph(s->band_lower);
+    s->band_upper = s->band_lower = nullptr;
+    replot();
+    return;
+  }
+  if (!s->band_lower) {
+    s->band_lower = plot_->addGraph();
+    s->band_upper = plot_->addGraph();
+    for (QCPGraph* g : {s->band_lower, s->band_upper}) {
+      g->setPen(Qt::NoPen);
+      g->removeFromLegend();
+      // Under the curves: the band shades, the lines stay on top.
+      g->setLayer(plot_->layer("background") ? plot_->layer("background") : g->layer());
+    }
+    QColor fill = s->colour;
+    fill.setAlpha(45);
+    s->band_upper->setBrush(fill);
+    s->band_upper->setChannelFillGraph(s->band_lower);
+  }
+  s->band_lower->setData(points_of(x, lower));
+  s->band_upper->setData(points_of(x, upper));
+  if (!user_view_) fit_axes();
+  replot();
+}
+
+QVector<double> CurvePlot::bandLower(const QString& name) const {
+  const Series* s = find(name);
+  return s ? values_of(s->band_lower) : QVector<double>{};
+}
+
+QVector<double> CurvePlot::bandUpper(const QString& name) const {
+  const Series* s = find(name);
+  return s ? values_of(s->band_upper) : QVector<double>{};
 }
 
 QColor CurvePlot::seriesColor(const QString& name) const {
@@ -306,12 +373,16 @@ void CurvePlot::fit_axes() {
                     : kr;
       found_x = true;
     }
-    const QCPRange vr = s.raw->getValueRange(ok, domain);
-    if (ok) {
-      y_range = found_y
-                    ? QCPRange(std::min(y_range.lower, vr.lower), std::max(y_range.upper, vr.upper))
+    // A band counts too: its spread is part of what is shown.
+    for (const QCPGraph* g : {s.raw, s.band_lower, s.band_upper}) {
+      if (!g) continue;
+      const QCPRange vr = g->getValueRange(ok, domain);
+      if (ok) {
+        y_range =
+            found_y ? QCPRange(std::min(y_range.lower, vr.lower), std::max(y_range.upper, vr.upper))
                     : vr;
-      found_y = true;
+        found_y = true;
+      }
     }
   }
   if (found_x) {

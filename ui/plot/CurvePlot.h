@@ -38,6 +38,13 @@ class CurvePlot : public QWidget {
   QVector<double> seriesX(const QString& name) const;
   QVector<double> seriesY(const QString& name) const;
   QColor seriesColor(const QString& name) const;
+  // A shaded band around an existing series (a spread over seeds: lower and upper at each x),
+  // in the series' colour; empty vectors remove it. Removed with the series.
+  void setBand(const QString& name, const QVector<double>& x, const QVector<double>& lower,
+               const QVector<double>& upper);
+  // The band's lower and upper values as stored; empty when the series has none.
+  QVector<double> bandLower(const QString& name) const;
+  QVector<double> bandUpper(const QString& name) const;
 
   void setTitle(const QString& title);
   void setAxisLabels(const QString& x, const QString& y);
