@@ -10,6 +10,9 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 
+#include <algorithm>
+#include <set>
+
 #include "core/store/RunStoreReader.h"
 #include "core/study/ResultsTable.h"
 #include "tests/GuiTestSettings.h"
@@ -116,6 +119,43 @@ class TestUiStudy : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(queued.count(), 1, hwb::test::kPatienceMs);
     QCOMPARE(reader->runs().size(), std::size_t{2});
     QVERIFY(!window.runController()->busy());
+  }
+
+  // Several at once: the page starts the command line's worker processes, detached, and shows
+  // the study they record in the store.
+  void workers_train_the_grid_in_processes() {
+    MainWindow window;
+    window.setCommandLinePath(HWB_CLI_PATH);
+    ExperimentConfig base = hwb::test::short_demo(path("workers.db"), 8);
+    base.steps = 6;
+    base.warmup_steps = 1;
+    base.eval_every = 3;
+    window.setupForm()->setConfig(base);
+    StudyView* view = window.studyView();
+    view->setStudyName("workers");
+    view->addAxis("training.seed", "1, 2, 3");
+    view->setWorkerOptions({}, 2);
+    QCOMPARE(view->workerOptions(), QStringList({"--workers", "2"}));
+    QSignalSpy queued(&window, &MainWindow::studyQueued);
+    view->findChild<QPushButton*>("start_study")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(queued.count(), 1, hwb::test::kPatienceMs);
+    QCOMPARE(queued.at(0).at(1).toString(), QString());
+    const auto reader = RunStoreReader::open(path("workers.db"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          const auto runs = reader->runs();
+          return runs.size() == 3 && std::all_of(runs.begin(), runs.end(), [](const RunInfo& r) {
+                   return r.status == "finished";
+                 });
+        }(),
+        hwb::test::kPatienceMs);
+    std::set<std::string> devices;
+    for (const RunInfo& r : reader->runs()) devices.insert(r.device);
+    QVERIFY(devices.count("cpu (worker 1)") || devices.count("cpu (worker 2)"));
+    // Nothing ran in the window itself.
+    QVERIFY(!window.runController()->busy());
+    auto* text = view->findChild<QLabel*>("study_workers_text");
+    QTRY_VERIFY_WITH_TIMEOUT(text->text().contains("ended"), hwb::test::kPatienceMs);
   }
 };
 

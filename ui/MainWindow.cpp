@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -12,17 +13,22 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <nlohmann/json.hpp>
+
+#include <signal.h>
 
 #include "core/store/RunExport.h"
 #include "core/store/RunStoreReader.h"
@@ -102,6 +108,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   study_->setBase(setup_->config());
   connect(setup_, &SetupForm::configChanged, this, [this] { study_->setBase(setup_->config()); });
   connect(study_, &StudyView::startRequested, this, &MainWindow::start_study);
+  connect(study_, &StudyView::stopWorkersRequested, this, [this] {
+    if (study_workers_pid_ > 0) ::kill(static_cast<pid_t>(study_workers_pid_), SIGTERM);
+    show_message(tr("Stopping the study's workers: each saves a checkpoint"));
+  });
+  command_line_path_ = QCoreApplication::applicationDirPath() + "/hyperformer";
+  auto* workers_timer = new QTimer(this);
+  connect(workers_timer, &QTimer::timeout, this, &MainWindow::update_workers_state);
+  workers_timer->start(1000);
   connect(controller_, &RunController::runStarted, this, &MainWindow::on_run_started);
   connect(controller_, &RunController::runEnded, this, &MainWindow::on_run_ended);
   connect(controller_, &RunController::startFailed, this, &MainWindow::on_start_failed);
@@ -406,6 +420,11 @@ void MainWindow::startDemo() {
 }
 
 void MainWindow::start_study(const StudySpec& spec) {
+  const QStringList workers = study_->workerOptions();
+  if (!workers.isEmpty()) {
+    start_study_workers(spec, workers);
+    return;
+  }
   error_->hide();
   show_message(tr("Queueing the study '%1'…").arg(QString::fromStdString(spec.name)));
   struct Queued {
@@ -458,6 +477,91 @@ void MainWindow::start_study(const StudySpec& spec) {
     }
     return out;
   }));
+}
+
+void MainWindow::start_study_workers(const StudySpec& spec, const QStringList& options) {
+  error_->hide();
+  const QString name = QString::fromStdString(spec.name);
+  if (study_workers_pid_ > 0 && ::kill(static_cast<pid_t>(study_workers_pid_), 0) == 0) {
+    error_->showError(tr("A study's workers are still running"),
+                      tr("Stop them first (Stop workers), or wait for them to finish."), false);
+    Q_EMIT studyQueued(name, tr("workers already running"));
+    return;
+  }
+  // The study as a file the command line reads, its base written out in full: later edits of the
+  // Setup page do not reach the workers.
+  const QString folder =
+      QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/studies";
+  QDir().mkpath(folder);
+  QString file_name = name;
+  file_name.replace(QRegularExpression("[^A-Za-z0-9_.-]"), "_");
+  const QString spec_file = QDir(folder).filePath(file_name + ".json");
+  QFile out(spec_file);
+  const QByteArray json = QByteArray::fromStdString(spec.to_json().dump(2) + "\n");
+  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(json) != json.size()) {
+    error_->showError(tr("Could not start the study '%1'").arg(name),
+                      tr("Could not write %1: %2").arg(spec_file, out.errorString()), false);
+    Q_EMIT studyQueued(name, out.errorString());
+    return;
+  }
+  out.close();
+  const QString store = QFileInfo(QString::fromStdString(spec.base.store)).absoluteFilePath();
+  study_workers_log_ = store + ".study.log";
+  QProcess process;
+  process.setProgram(command_line_path_);
+  process.setArguments(QStringList{"study", "--config", spec_file, "--store", store, "--yes"} +
+                       options);
+  process.setWorkingDirectory(QDir::currentPath());
+  process.setStandardOutputFile(study_workers_log_, QIODevice::Append);
+  process.setStandardErrorFile(study_workers_log_, QIODevice::Append);
+  qint64 pid = 0;
+  if (!process.startDetached(&pid)) {
+    error_->showError(tr("Could not start the study '%1'").arg(name),
+                      tr("Could not run %1: %2").arg(command_line_path_, process.errorString()),
+                      false);
+    Q_EMIT studyQueued(name, process.errorString());
+    return;
+  }
+  study_workers_pid_ = pid;
+  show_message(tr("Study '%1': workers started (%2)").arg(name, options.join(' ')));
+  update_workers_state();
+  // The command line makes the store when it queues the study: opened as soon as it is there.
+  auto* open_timer = new QTimer(this);
+  auto tries = std::make_shared<int>(0);
+  connect(open_timer, &QTimer::timeout, this, [this, open_timer, tries, store, name] {
+    const auto& local = runs_->localStore();
+    const bool open =
+        local && QFileInfo(QString::fromStdString(local->file().string())) == QFileInfo(store);
+    if (!open && QFileInfo::exists(store)) openStore(store);
+    bool listed = false;
+    if (const auto& now = runs_->localStore()) {
+      try {
+        for (const StudyInfo& s : now->studies()) listed = listed || s.name == name.toStdString();
+      } catch (const std::exception&) {
+      }
+    }
+    if (listed) study_->showStudy(name);
+    if (listed || ++*tries > 60) {
+      open_timer->deleteLater();
+      Q_EMIT studyQueued(name, listed ? QString() : tr("the workers did not record the study"));
+    }
+  });
+  open_timer->start(500);
+}
+
+void MainWindow::update_workers_state() {
+  if (study_workers_pid_ <= 0) return;
+  if (::kill(static_cast<pid_t>(study_workers_pid_), 0) == 0) {
+    study_->setWorkersText(tr("Worker processes running (process %1); their output: %2")
+                               .arg(study_workers_pid_)
+                               .arg(study_workers_log_),
+                           true);
+  } else {
+    study_->setWorkersText(tr("The workers have ended; their output: %1").arg(study_workers_log_),
+                           false);
+    study_workers_pid_ = 0;
+    on_store_changed();
+  }
 }
 
 bool MainWindow::welcomeWanted() {

@@ -67,6 +67,9 @@ class MainWindow : public QMainWindow {
   CompareView* compareView() const { return compare_; }
   WeightsView* weightsView() const { return weights_; }
   StudyView* studyView() const { return study_; }
+  // The command-line program a study's worker processes run (default: `hyperformer` beside this
+  // program); tests point it at the build's.
+  void setCommandLinePath(const QString& path) { command_line_path_ = path; }
   ModelView* model_view() const { return model_view_; }
   RunController* runController() const { return controller_; }
   RunListModel* runList() const { return runs_; }
@@ -109,12 +112,19 @@ class MainWindow : public QMainWindow {
   void new_experiment();
   // Queues the study's runs in its store (on a worker) and hands them to the run controller.
   void start_study(const StudySpec& spec);
+  // Starts `hyperformer study` with the page's worker options, detached: the workers go on if the
+  // window closes, and the page follows them through the store.
+  void start_study_workers(const StudySpec& spec, const QStringList& options);
+  void update_workers_state();
   void show_message(const QString& text);
 
   SetupForm* setup_;
   LiveView* live_;
   WeightsView* weights_;
   StudyView* study_;
+  QString command_line_path_;
+  qint64 study_workers_pid_ = 0;
+  QString study_workers_log_;
   CompareView* compare_;
   ModelView* model_view_;
   QTabWidget* pages_;

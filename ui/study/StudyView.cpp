@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -112,6 +113,35 @@ QWidget* StudyView::build_editor() {
   axes_->setMinimumHeight(110);
   form->addWidget(axes_);
 
+  // Several at once: worker processes of the command line, one per GPU or N on the CPU.
+  auto* at_once_row = new QHBoxLayout;
+  at_once_ = new QComboBox;
+  at_once_->setObjectName("study_at_once");
+  at_once_->addItem(tr("One run at a time, in this window"), "window");
+  at_once_->addItem(tr("One run per GPU, at once"), "gpus");
+  at_once_->addItem(tr("Several runs at once on the CPU"), "workers");
+  gpus_ = new QLineEdit("0,1");
+  gpus_->setObjectName("study_gpus");
+  gpus_->setToolTip(tr("The GPUs to use, e.g. 0,1 (each runs one run at a time)"));
+  workers_ = new QSpinBox;
+  workers_->setObjectName("study_workers");
+  workers_->setRange(2, 64);
+  workers_->setToolTip(tr("Worker processes, each with its share of the cores"));
+  workers_text_ = new QLabel;
+  workers_text_->setObjectName("study_workers_text");
+  at_once_row->addWidget(new QLabel(tr("Train")));
+  at_once_row->addWidget(at_once_, 1);
+  at_once_row->addWidget(gpus_);
+  at_once_row->addWidget(workers_);
+  form->addLayout(at_once_row);
+  const auto update_at_once = [this] {
+    const QString mode = at_once_->currentData().toString();
+    gpus_->setVisible(mode == "gpus");
+    workers_->setVisible(mode == "workers");
+  };
+  connect(at_once_, &QComboBox::currentIndexChanged, this, update_at_once);
+  update_at_once();
+
   auto* buttons = new QHBoxLayout;
   auto* add = new QPushButton(tr("Add axis"));
   add->setObjectName("add_axis");
@@ -127,8 +157,17 @@ QWidget* StudyView::build_editor() {
   buttons->addWidget(remove);
   buttons->addStretch(1);
   buttons->addWidget(start_);
+  stop_workers_ = new QPushButton(tr("Stop workers"));
+  stop_workers_->setObjectName("stop_workers");
+  stop_workers_->setToolTip(
+      tr("Each worker stops its run with a checkpoint; Start study again "
+         "continues"));
+  stop_workers_->setVisible(false);
+  buttons->addWidget(stop_workers_);
+  connect(stop_workers_, &QPushButton::clicked, this, &StudyView::stopWorkersRequested);
   form->addLayout(buttons);
   form->addWidget(summary_);
+  form->addWidget(workers_text_);
 
   connect(add, &QPushButton::clicked, this, [this] { addAxis("training.seed", "1, 2, 3"); });
   connect(remove, &QPushButton::clicked, this, [this] {
@@ -214,6 +253,30 @@ QWidget* StudyView::build_results() {
   layout->addWidget(results_note_);
   connect(split_, &QComboBox::currentIndexChanged, this, &StudyView::fill_results);
   return box;
+}
+
+QStringList StudyView::workerOptions() const {
+  const QString mode = at_once_->currentData().toString();
+  if (mode == "gpus") return {"--gpus", gpus_->text().simplified().remove(' ')};
+  if (mode == "workers") return {"--workers", QString::number(workers_->value())};
+  return {};
+}
+
+void StudyView::setWorkerOptions(const QString& gpus, int cpu_workers) {
+  if (!gpus.isEmpty()) {
+    at_once_->setCurrentIndex(at_once_->findData("gpus"));
+    gpus_->setText(gpus);
+  } else if (cpu_workers > 0) {
+    at_once_->setCurrentIndex(at_once_->findData("workers"));
+    workers_->setValue(cpu_workers);
+  } else {
+    at_once_->setCurrentIndex(at_once_->findData("window"));
+  }
+}
+
+void StudyView::setWorkersText(const QString& text, bool running) {
+  workers_text_->setText(text);
+  stop_workers_->setVisible(running);
 }
 
 void StudyView::setBase(const ExperimentConfig& base) {

@@ -15,6 +15,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QSpinBox;
 class QPushButton;
 class QTableWidget;
 
@@ -25,7 +26,8 @@ class RunStoreReader;
 // The Study page (docs/STUDIES.md): a study made from the Setup page's experiment, with any of its
 // settings as an axis; the grid of a study of the open store with each run's state and score and
 // the study's progress; and its results as the paper's Table 1, exported as Markdown, LaTeX or
-// CSV. Starting is the window's: the page says what to start (startRequested).
+// CSV. Starting is the window's: the page says what to start (startRequested) and how
+// (workerOptions).
 class StudyView : public QWidget {
   Q_OBJECT
 
@@ -48,12 +50,24 @@ class StudyView : public QWidget {
   // The shown results table in "markdown", "latex" or "csv"; empty when there is none.
   QString resultsText(const QString& format) const;
 
+  // How the study's runs train: in this window one at a time, or several at once in worker
+  // processes of the command line (docs/STUDIES.md "Several at once"), one per GPU or N on the
+  // CPU. As `hyperformer study` options: empty for this window, else {"--gpus", "0,1"} or
+  // {"--workers", "2"}.
+  QStringList workerOptions() const;
+  void setWorkerOptions(const QString& gpus, int cpu_workers);
+  // Says the worker processes' state under the Start button ("3 workers running, process 1234").
+  // running: whether worker processes of this window train now (Stop workers is offered).
+  void setWorkersText(const QString& text, bool running);
+
  public Q_SLOTS:
   // Re-reads the store: its studies, the shown study's runs, the results table.
   void refresh();
 
  Q_SIGNALS:
   void startRequested(const hwb::StudySpec& spec);
+  // Stop the study's worker processes (each saves a checkpoint).
+  void stopWorkersRequested();
 
  private:
   QWidget* build_editor();
@@ -72,6 +86,11 @@ class StudyView : public QWidget {
   QTableWidget* axes_;
   QLabel* summary_;
   QPushButton* start_;
+  QComboBox* at_once_;
+  QLineEdit* gpus_;
+  QSpinBox* workers_;
+  QLabel* workers_text_;
+  QPushButton* stop_workers_;
   QComboBox* studies_;
   QProgressBar* progress_;
   QTableWidget* grid_;
