@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
       "  hyperformer runs list --store runs.db\n"
       "  hyperformer resume --store runs.db --run 3\n"
       "  hyperformer eval --store runs.db --run 3 --split test --out predictions.jsonl\n"
+      "  hyperformer study --config resources/studies/demo_variants.json --dry-run\n"
+      "  hyperformer runs table --store demo-study.db --study demo-variants --format latex\n"
       "  hyperformer selftest --device cuda"
 #ifdef HWB_WITH_FETCH
       "\n  hyperformer fetch model flan-t5-base\n"
