@@ -536,8 +536,10 @@ void MainWindow::start_study_workers(const StudySpec& spec, const QStringList& o
     bool listed = false;
     if (const auto& now = runs_->localStore()) {
       try {
-        for (const StudyInfo& s : now->studies()) listed = listed || s.name == name.toStdString();
+        find_study(*now, name.toStdString());
+        listed = true;
       } catch (const std::exception&) {
+        // Not recorded yet.
       }
     }
     if (listed) study_->showStudy(name);

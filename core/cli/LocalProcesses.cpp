@@ -57,7 +57,7 @@ bool ended_well(int status) {
 
 }  // namespace
 
-std::vector<std::string> arguments_without_nproc() {
+std::vector<std::string> arguments_without(const std::vector<std::string>& options) {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;
@@ -68,14 +68,22 @@ std::vector<std::string> arguments_without_nproc() {
   }
   std::vector<std::string> out;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--nproc") {
-      ++i;
-      continue;
+    bool dropped = false;
+    for (const std::string& option : options) {
+      if (args[i] == option) {
+        ++i;  // and its value
+        dropped = true;
+      } else if (args[i].rfind(option + "=", 0) == 0) {
+        dropped = true;
+      }
     }
-    if (args[i].rfind("--nproc=", 0) == 0) continue;
-    out.push_back(args[i]);
+    if (!dropped) out.push_back(args[i]);
   }
   return out;
+}
+
+std::vector<std::string> arguments_without_nproc() {
+  return arguments_without({"--nproc"});
 }
 
 int run_local_processes(int nproc, const std::vector<std::string>& rank_arguments,

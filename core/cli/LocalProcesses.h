@@ -15,7 +15,10 @@ namespace hwb::cli {
 int run_local_processes(int nproc, const std::vector<std::string>& rank_arguments,
                         const std::function<std::string(pid_t)>& resume_command);
 
-// This process's arguments (argv[1..]) without `--nproc N` / `--nproc=N`: what each rank runs.
+// This process's arguments (argv[1..]) without the options named, each with its value
+// (`--gpus 0,1` and `--gpus=0,1` alike).
+std::vector<std::string> arguments_without(const std::vector<std::string>& options);
+// Without `--nproc N` / `--nproc=N`: what each rank runs.
 std::vector<std::string> arguments_without_nproc();
 
 }  // namespace hwb::cli

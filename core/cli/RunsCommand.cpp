@@ -11,6 +11,7 @@
 #include "core/store/RunStore.h"
 #include "core/store/RunStoreReader.h"
 #include "core/study/ResultsTable.h"
+#include "core/study/StudyQueue.h"
 #include "core/util/AtomicFileWriter.h"
 #include "core/util/Error.h"
 
@@ -99,38 +100,20 @@ struct TableOptions {
 // The paper's Table 1 over finished runs: a study's, chosen ones, or every run of the store.
 void print_table(const std::string& store, const TableOptions& o) {
   const auto reader = RunStoreReader::open(store);
-  int64_t study = 0;
-  if (!o.study.empty()) {
-    std::string known;
-    for (const StudyInfo& s : reader->studies()) {
-      if (s.name == o.study || std::to_string(s.id) == o.study) study = s.id;
-      known += (known.empty() ? "" : ", ") + s.name;
-    }
-    if (study == 0) {
-      throw Error("No study '" + o.study + "' in " + store +
-                  (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
-    }
-  }
-  std::vector<RunScores> scores;
-  std::vector<std::string> left_out;
-  for (const RunInfo& r : reader->runs()) {
-    if (study != 0 && r.study_id != study) continue;
-    if (!o.runs.empty() && std::find(o.runs.begin(), o.runs.end(), r.id) == o.runs.end()) continue;
-    if (r.status != "finished") {
-      left_out.push_back("run " + std::to_string(r.id) + " (" + r.name + ") is " + r.status +
-                         ": left out");
-      continue;
-    }
-    scores.push_back(read_run_scores(*reader, r, o.split));
-  }
+  const int64_t study = o.study.empty() ? 0 : find_study(*reader, o.study).id;
   for (int64_t id : o.runs) {
     if (!reader->run(id)) throw Error("Run " + std::to_string(id) + " is not in '" + store + "'");
   }
-  const ResultsTable table = build_results_table(scores, o.split);
-  left_out.insert(left_out.end(), table.notes.begin(), table.notes.end());
+  std::vector<std::pair<const RunStoreReader*, RunInfo>> runs;
+  for (RunInfo& r : reader->runs()) {
+    if (study != 0 && r.study_id != study) continue;
+    if (!o.runs.empty() && std::find(o.runs.begin(), o.runs.end(), r.id) == o.runs.end()) continue;
+    runs.emplace_back(reader.get(), std::move(r));
+  }
+  const ResultsTable table = results_table_of(runs, o.split);
   if (table.rows.empty()) {
     std::string message = "No finished run with " + o.split + " scores to tabulate in " + store;
-    for (const std::string& note : left_out) message += "\n  " + note;
+    for (const std::string& note : table.notes) message += "\n  " + note;
     throw Error(message);
   }
   const std::string text = o.format == "latex" ? results_latex(table)
@@ -144,7 +127,7 @@ void print_table(const std::string& store, const TableOptions& o) {
     out.commit();
     std::cout << table.rows.size() << " row(s) written to " << o.out << "\n";
   }
-  for (const std::string& note : left_out) std::cerr << "note: " << note << "\n";
+  for (const std::string& note : table.notes) std::cerr << "note: " << note << "\n";
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "core/cli/Commands.h"
 #include "core/cli/ConsoleProgress.h"
+#include "core/cli/LocalProcesses.h"
 #include "core/cli/RunFollow.h"
 #include "core/cli/StudyWorkers.h"
 #include "core/model/ComputeDevices.h"
@@ -250,14 +251,8 @@ void study(const StudyOptions& o) {
   const StudySpec spec = read_spec(o);
   if (o.worker) {
     // One of several: the parent queued the study; this process only claims and trains.
-    StudyState state;
-    state.store = spec.base.store;
-    for (const StudyInfo& s : RunStoreReader::open(state.store)->studies()) {
-      if (s.name == spec.name) state.study = s.id;
-    }
-    if (state.study == 0) throw Error("No study '" + spec.name + "' in " + spec.base.store);
-    const std::size_t total = spec.run_count();
-    train_queued_runs(state.store, state.study, total, {o.device, o.device_label});
+    const int64_t study = find_study(*RunStoreReader::open(spec.base.store), spec.name).id;
+    train_queued_runs(spec.base.store, study, spec.run_count(), {o.device, o.device_label});
     return;
   }
   const std::vector<StudyCell> cells = spec.expand();

@@ -8,9 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <thread>
 
 #include "core/util/Error.h"
@@ -24,18 +22,6 @@ std::atomic<int> g_interrupts{0};
 
 void on_interrupt(int) {
   ++g_interrupts;
-}
-
-std::vector<std::string> own_arguments() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> args;
-  for (std::size_t start = 0; start < all.size();) {
-    const std::size_t end = all.find('\0', start);
-    args.push_back(all.substr(start, end - start));
-    start = end == std::string::npos ? all.size() : end + 1;
-  }
-  return args;
 }
 
 pid_t start(const StudyWorker& w, const std::string& self) {
@@ -64,24 +50,6 @@ pid_t start(const StudyWorker& w, const std::string& self) {
 }
 
 }  // namespace
-
-std::vector<std::string> arguments_without(const std::vector<std::string>& options) {
-  const std::vector<std::string> args = own_arguments();
-  std::vector<std::string> out;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    bool dropped = false;
-    for (const std::string& option : options) {
-      if (args[i] == option) {
-        ++i;  // and its value
-        dropped = true;
-      } else if (args[i].rfind(option + "=", 0) == 0) {
-        dropped = true;
-      }
-    }
-    if (!dropped) out.push_back(args[i]);
-  }
-  return out;
-}
 
 int run_study_workers(const std::vector<StudyWorker>& workers, const std::function<void()>& poll) {
   std::error_code ec;

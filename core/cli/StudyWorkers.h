@@ -22,7 +22,4 @@ struct StudyWorker {
 // badly.
 int run_study_workers(const std::vector<StudyWorker>& workers, const std::function<void()>& poll);
 
-// This process's arguments (argv[1..]) without the options named, each with its value.
-std::vector<std::string> arguments_without(const std::vector<std::string>& options);
-
 }  // namespace hwb::cli

@@ -352,6 +352,27 @@ ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::
   return table;
 }
 
+ResultsTable results_table_of(const std::vector<std::pair<const RunStoreReader*, RunInfo>>& runs,
+                              const std::string& split) {
+  std::vector<RunScores> scores;
+  std::vector<std::string> notes;
+  for (const auto& [reader, run] : runs) {
+    const std::string who = "run " + std::to_string(run.id) + " (" + run.name + ")";
+    if (run.status != "finished") {
+      notes.push_back(who + " is " + run.status + ": left out");
+      continue;
+    }
+    try {
+      scores.push_back(read_run_scores(*reader, run, split));
+    } catch (const std::exception& e) {
+      notes.push_back(who + ": " + e.what());
+    }
+  }
+  ResultsTable table = build_results_table(scores, split);
+  table.notes.insert(table.notes.begin(), notes.begin(), notes.end());
+  return table;
+}
+
 namespace {
 
 const Style kPlainStyle{"±", "×", "%", "–"};

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/store/StoreTypes.h"
@@ -75,6 +76,12 @@ RunGrouping group_runs(const std::vector<ExperimentConfig>& configs);
 // row; a single-task config's runs with the same seeds form one replicate whose tasks are theirs
 // together. Runs without scores are left out with a note.
 ResultsTable build_results_table(const std::vector<RunScores>& runs, const std::string& split);
+
+// The table over stored runs, each with the reader of its store (Compare mixes stores): finished
+// runs are read with read_run_scores; the others, and runs whose config cannot be read, are left
+// out with a note.
+ResultsTable results_table_of(const std::vector<std::pair<const RunStoreReader*, RunInfo>>& runs,
+                              const std::string& split);
 
 // The table as cells of text, the header first, as Markdown shows them (what the workbench
 // displays).

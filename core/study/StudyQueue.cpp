@@ -96,28 +96,35 @@ StudyState queue_study(const StudySpec& spec, const fs::path& store, bool retry_
   return state;
 }
 
-StudyState read_study(const fs::path& store, const std::string& name) {
-  const auto reader = RunStoreReader::open(store);
-  for (const StudyInfo& info : reader->studies()) {
-    if (info.name != name) continue;
-    const StudySpec spec = StudySpec::from_json(nlohmann::json::parse(info.spec_json),
-                                                "study '" + name + "' of " + store.string());
-    StudyState state;
-    state.study = info.id;
-    state.name = name;
-    state.store = store;
-    std::map<int64_t, RunInfo> runs = runs_by_cell(*reader, info.id);
-    for (StudyCell& cell : spec.expand()) {
-      RunInfo run;
-      if (auto it = runs.find(cell.index); it != runs.end()) run = it->second;
-      state.entries.push_back({std::move(cell), std::move(run)});
-    }
-    return state;
-  }
+StudyInfo find_study(const RunStoreReader& reader, const std::string& name_or_id) {
   std::string known;
-  for (const StudyInfo& info : reader->studies()) known += (known.empty() ? "" : ", ") + info.name;
-  throw Error("No study named '" + name + "' in " + store.string() +
+  for (const StudyInfo& info : reader.studies()) {
+    if (info.name == name_or_id || std::to_string(info.id) == name_or_id) return info;
+    known += (known.empty() ? "" : ", ") + info.name;
+  }
+  throw Error("No study '" + name_or_id + "' in " + reader.file().string() +
               (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
+}
+
+StudyState read_study(const RunStoreReader& reader, const std::string& name) {
+  const StudyInfo info = find_study(reader, name);
+  const StudySpec spec = StudySpec::from_json(nlohmann::json::parse(info.spec_json),
+                                              "study '" + name + "' of " + reader.file().string());
+  StudyState state;
+  state.study = info.id;
+  state.name = info.name;
+  state.store = reader.file();
+  std::map<int64_t, RunInfo> runs = runs_by_cell(reader, info.id);
+  for (StudyCell& cell : spec.expand()) {
+    RunInfo run;
+    if (auto it = runs.find(cell.index); it != runs.end()) run = it->second;
+    state.entries.push_back({std::move(cell), std::move(run)});
+  }
+  return state;
+}
+
+StudyState read_study(const fs::path& store, const std::string& name) {
+  return read_study(*RunStoreReader::open(store), name);
 }
 
 }  // namespace hwb

@@ -43,8 +43,14 @@ const char* to_string(StudyAction action);
 StudyState queue_study(const StudySpec& spec, const std::filesystem::path& store,
                        bool retry_failed = false);
 
-// The study of that name in `store`, with its runs as they are now (their cells rebuilt from the
-// stored spec). hwb::Error when there is none.
+class RunStoreReader;
+
+// The store's study of that name (or id); hwb::Error naming the studies there are when none.
+StudyInfo find_study(const RunStoreReader& reader, const std::string& name_or_id);
+
+// The study of that name in the store, with its runs as they are now (their cells rebuilt from
+// the stored spec). hwb::Error when there is none.
+StudyState read_study(const RunStoreReader& reader, const std::string& name);
 StudyState read_study(const std::filesystem::path& store, const std::string& name);
 
 }  // namespace hwb

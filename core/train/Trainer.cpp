@@ -278,17 +278,21 @@ struct Trainer::Impl {
     return stop_early;
   }
 
-  bool evaluate_on_this_rank() {
+  EvaluationOptions evaluation_options() const {
     EvaluationOptions options;
     options.batch_size = config.eval_batch_size;
     options.reference_average = config.reference_compatible;
     options.bf16 = bf16;
     options.generation_graphs = generation_graphs.get();
     options.buckets = buckets;
-    EvaluationResult result =
-        corruption ? evaluate_denoising(*model, tasks.front(), *corruption, device,
-                                        config.eval_batch_size, bf16)
-                   : evaluate(*model, tasks, "validation", *tokenizer, device, options);
+    return options;
+  }
+
+  bool evaluate_on_this_rank() {
+    EvaluationResult result = corruption ? evaluate_denoising(*model, tasks.front(), *corruption,
+                                                              device, config.eval_batch_size, bf16)
+                                         : evaluate(*model, tasks, "validation", *tokenizer, device,
+                                                    evaluation_options());
     result.step = state.step;
     const bool best = result.average > state.best_score;
     if (best) {
@@ -323,21 +327,14 @@ struct Trainer::Impl {
   // the best evaluation's step (docs/STUDIES.md "Test-split scores").
   void test_best_checkpoint() {
     if (!writes() || corruption || !config.test_at_end || state.best_step <= 0) return;
-    std::vector<LoadedTask> tested;
-    for (const LoadedTask& t : tasks) {
-      if (!t.test.empty()) tested.push_back(t);
-    }
-    if (tested.empty()) return;
+    // evaluate() passes over tasks without a test split.
+    const bool any_test = std::any_of(tasks.begin(), tasks.end(),
+                                      [](const LoadedTask& t) { return !t.test.empty(); });
     const auto best = setup.checkpoint_dir / "best.safetensors";
-    if (!std::filesystem::exists(best)) return;
+    if (!any_test || !std::filesystem::exists(best)) return;
     load_adapters(*model, best);
-    EvaluationOptions options;
-    options.batch_size = config.eval_batch_size;
-    options.reference_average = config.reference_compatible;
-    options.bf16 = bf16;
-    options.generation_graphs = generation_graphs.get();
-    options.buckets = buckets;
-    EvaluationResult result = evaluate(*model, tested, "test", *tokenizer, device, options);
+    EvaluationResult result =
+        evaluate(*model, tasks, "test", *tokenizer, device, evaluation_options());
     result.step = state.best_step;
     notify([&](TrainingObserver& o) { o.on_evaluation(result, false); });
     std::string line = "test split, best checkpoint (step " + std::to_string(state.best_step) +

@@ -33,6 +33,7 @@
 #include "ui/plot/CurvePlot.h"
 #include "ui/plot/PlotExport.h"
 #include "ui/plot/TableExport.h"
+#include "ui/study/ResultsTableWidget.h"
 
 namespace hwb {
 
@@ -658,41 +659,16 @@ void CompareView::show_scores() {
 }
 
 void CompareView::show_groups() {
-  groups_table_->clear();
-  groups_table_->setRowCount(0);
-  groups_table_->setColumnCount(0);
   const std::string split = group_split_->currentData().toString().toStdString();
-  std::vector<RunScores> scores;
-  QStringList notes;
+  std::vector<std::pair<const RunStoreReader*, RunInfo>> runs;
   for (const RunData& d : selected_) {
-    if (!d.info) continue;
-    if (d.info->status != "finished") {
-      notes << tr("%1 is %2: left out").arg(d.ref.label, QString::fromStdString(d.info->status));
-      continue;
-    }
-    try {
-      scores.push_back(read_run_scores(*d.ref.store, *d.info, split));
-    } catch (const std::exception& e) {
-      notes << tr("%1: %2").arg(d.ref.label, QString::fromStdString(e.what()));
-    }
+    if (d.info) runs.emplace_back(d.ref.store.get(), *d.info);
   }
-  const ResultsTable table = build_results_table(scores, split);
+  const ResultsTable table = results_table_of(runs, split);
+  show_results_table(groups_table_, table);
+  QStringList notes;
   for (const std::string& note : table.notes) notes << QString::fromStdString(note);
   groups_note_->setText(notes.join("\n"));
-  if (table.rows.empty()) return;
-  const auto rows = results_cells(table);
-  groups_table_->setColumnCount(static_cast<int>(rows.front().size()));
-  QStringList header;
-  for (const std::string& h : rows.front()) header << QString::fromStdString(h);
-  groups_table_->setHorizontalHeaderLabels(header);
-  groups_table_->setRowCount(static_cast<int>(rows.size() - 1));
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      groups_table_->setItem(static_cast<int>(r - 1), static_cast<int>(c),
-                             new QTableWidgetItem(QString::fromStdString(rows[r][c])));
-    }
-  }
-  groups_table_->resizeColumnsToContents();
 }
 
 void CompareView::show_config_diff() {

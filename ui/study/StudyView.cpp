@@ -28,6 +28,7 @@
 #include "core/study/StudyQueue.h"
 #include "core/train/ExperimentSettings.h"
 #include "core/util/SettingsTable.h"
+#include "ui/study/ResultsTableWidget.h"
 
 namespace hwb {
 
@@ -395,7 +396,7 @@ void StudyView::fill_grid() {
   }
   StudyState state;
   try {
-    state = read_study(reader_->file(), studies_->currentText().toStdString());
+    state = read_study(*reader_, studies_->currentText().toStdString());
   } catch (const std::exception& e) {
     grid_->setColumnCount(1);
     grid_->setHorizontalHeaderLabels({tr("Problem")});
@@ -440,46 +441,29 @@ void StudyView::fill_grid() {
 }
 
 void StudyView::fill_results() {
-  results_->clear();
-  results_->setRowCount(0);
-  results_->setColumnCount(0);
   table_.reset();
   results_note_->clear();
-  if (!reader_ || studies_->currentIndex() < 0) return;
+  if (!reader_ || studies_->currentIndex() < 0) {
+    show_results_table(results_, ResultsTable{});
+    return;
+  }
   const std::string split = split_->currentData().toString().toStdString();
-  QStringList notes;
   try {
-    int64_t study = 0;
-    for (const StudyInfo& s : reader_->studies()) {
-      if (qs(s.name) == studies_->currentText()) study = s.id;
+    const int64_t study = find_study(*reader_, studies_->currentText().toStdString()).id;
+    std::vector<std::pair<const RunStoreReader*, RunInfo>> runs;
+    for (RunInfo& r : reader_->runs()) {
+      if (r.study_id == study) runs.emplace_back(reader_.get(), std::move(r));
     }
-    std::vector<RunScores> runs;
-    for (const RunInfo& r : reader_->runs()) {
-      if (r.study_id != study) continue;
-      if (r.status != "finished") continue;
-      runs.push_back(read_run_scores(*reader_, r, split));
-    }
-    table_ = build_results_table(runs, split);
+    table_ = results_table_of(runs, split);
   } catch (const std::exception& e) {
+    show_results_table(results_, ResultsTable{});
     results_note_->setText(qs(e.what()));
     return;
   }
+  show_results_table(results_, *table_);
+  QStringList notes;
+  if (table_->rows.empty()) notes << tr("No finished run with %1 scores yet.").arg(qs(split));
   for (const std::string& note : table_->notes) notes << qs(note);
-  if (table_->rows.empty()) {
-    notes.prepend(tr("No finished run with %1 scores yet.").arg(qs(split)));
-  }
-  const auto rows = results_cells(*table_);
-  results_->setColumnCount(static_cast<int>(rows.front().size()));
-  QStringList headers;
-  for (const std::string& h : rows.front()) headers << qs(h);
-  results_->setHorizontalHeaderLabels(headers);
-  results_->setRowCount(static_cast<int>(rows.size() - 1));
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      results_->setItem(static_cast<int>(r - 1), static_cast<int>(c), cell(qs(rows[r][c])));
-    }
-  }
-  results_->resizeColumnsToContents();
   results_note_->setText(notes.join("\n"));
 }
 
