@@ -4,7 +4,8 @@
 Sources (one output file per family, one sentence or short document per line, UTF-8):
   dictionary.txt  definitions, usage notes and quoted examples from the Debian packages
                   dict-gcide (GNU Collaborative International Dictionary of English) and
-                  dict-wn (WordNet 3.0), with all dictd markup removed;
+                  dict-wn (WordNet 3.0), each line led by the word(s) it defines, with all
+                  dictd markup removed;
   glue.txt        the sentences of the GLUE *training* files under <shared>/glue.
 
 Every line whose normalised text (lower-case, whitespace collapsed) equals any field of any
@@ -402,11 +403,22 @@ def clean_gcide_text(s):
     return [s]
 
 
+def gcide_headword(article):
+    """The word an article defines ("Excellent \\Ex"cel*lent\\, a." gives "Excellent"), or ""."""
+    head = map_entities(article.split("\\", 1)[0]) if "\\" in article else ""
+    head = tidy(re.sub(r"[*\"`]", "", head))
+    return head if head and len(head) <= 40 and not re.search(r"[\[\]{}|<>]", head) else ""
+
+
 def gcide_lines(article):
+    # Each line starts with the word it defines: "Excellent: surpassing others in some good
+    # quality". Without it a definition never meets its word, and span corruption cannot tie the
+    # word's embedding to what it means (docs/PRETRAINING.md, "The corpus").
+    head = gcide_headword(article)
     out = []
     for unit in gcide_units(article):
         out.extend(clean_gcide_unit(unit))
-    return out
+    return [f"{head}: {line}" for line in out] if head else out
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,35 +427,51 @@ def gcide_lines(article):
 WN_SENSE = re.compile(r"^\s+(?:(?:n|v|adj|adv)\s+)?\d+:\s")
 
 
-def clean_wn_sense(text):
+def wn_words(text, tag):
+    """The words of a sense's "[syn: {a}, {b}]" or "[ant: {c}]" list, selection marks removed."""
+    words = []
+    for group in re.findall(r"\[" + tag + r":([^\]]*)\]", text):
+        for w in re.findall(r"\{([^{}]*)\}", group):
+            w = re.sub(r"\((?:a|p|ip)\)$", "", w).strip()
+            if w and w not in words:
+                words.append(w)
+    return words
+
+
+def clean_wn_sense(text, headword):
+    """One line per sense: its words, the gloss, the examples and the opposites,
+    "awful, dreadful, terrible: exceptionally bad or displeasing; an awful voice; opposite: nice".
+    The words go with their meaning on one line, so that span corruption relates them."""
     text = re.sub(r"^\s*(?:(?:n|v|adj|adv)\s+)?\d+:\s*", "", text)
+    words = [headword] + [w for w in wn_words(text, "syn") if w != headword]
+    opposites = wn_words(text, "ant")
     text = re.sub(r"\[(?:syn|ant|also|see also):[^\]]*\]", " ", text)
     # split gloss from examples: gloss; "example"; "example"- Author
     parts = re.split(r';\s*(?=")', text, maxsplit=1)
     gloss, rest = parts[0], parts[1] if len(parts) > 1 else ""
-    out = []
-    g = re.sub(r"^\s*(?:\([^()]{1,40}\)\s*)+", "", gloss)
-    g = tidy(g)
-    if g:
-        out.append(g[0].upper() + g[1:])
-    for ex in re.findall(r'"([^"]+)"', rest):
-        ex = tidy(ex)
-        if ex:
-            out.append(ex[0].upper() + ex[1:])
-    return [x for x in out if not re.search(r"[\\{}\[\]|<>]", x)]
+    g = tidy(re.sub(r"^\s*(?:\([^()]{1,40}\)\s*)+", "", gloss))
+    examples = [tidy(ex) for ex in re.findall(r'"([^"]+)"', rest)]
+    pieces = [g] + [ex for ex in examples if ex]
+    if opposites:
+        pieces.append("opposite: " + ", ".join(opposites))
+    line = ", ".join(w for w in words if w) + ": " + "; ".join(p for p in pieces if p)
+    line = tidy(line)
+    return [] if not g or re.search(r"[\\{}\[\]|<>]", line) else [line]
 
 
 def wn_lines(article):
+    lines = article.split("\n")
+    headword = tidy(lines[0])
     out, cur = [], []
-    for line in article.split("\n")[1:]:
+    for line in lines[1:]:
         if WN_SENSE.match(line):
             if cur:
-                out.extend(clean_wn_sense(join_lines(cur)))
+                out.extend(clean_wn_sense(join_lines(cur), headword))
             cur = [line]
         elif line.strip():
             cur.append(line)
     if cur:
-        out.extend(clean_wn_sense(join_lines(cur)))
+        out.extend(clean_wn_sense(join_lines(cur), headword))
     return out
 
 
