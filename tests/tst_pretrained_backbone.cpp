@@ -1,10 +1,7 @@
 // The shipped pretrained backbone (builtin:t5-mini, docs/PRETRAINING.md) is what the demo trains
-// on: it loads as the bf16 T5 it claims to be; Hyperformer++ on it, frozen, learns to answer SST-2
-// with its labels (the loss falls from ~15 to under 1), and no backbone weight changes (only the
-// hypernetworks, the task embeddings and the layer norms train). What this test does NOT assert,
-// because it is not so: that the backbone lifts SST-2 accuracy past the majority class in these
-// steps, or above what random weights of its shape give (docs/PRETRAINING.md, "What the backbone
-// is worth", has the figures); the accuracy is printed.
+// on: it loads as the bf16 T5 it claims to be; Hyperformer++ on it, frozen, learns SST-2 past a
+// threshold that the same run on random weights of its shape does not reach, and no backbone
+// weight changes (only the hypernetworks, the task embeddings and the layer norms train).
 #include <ATen/ATen.h>
 
 #include "core/model/BuiltinBackbones.h"
@@ -18,14 +15,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t kSteps = 300;
+constexpr int64_t kSteps = 500;
+// Accuracy on SST-2's official dev set (the test split, 872 sentences; majority class 51%) that
+// the frozen pretrained backbone passes after kSteps and random weights of its shape do not.
+// Measured here: 71.9% and 67.4% (docs/PRETRAINING.md, "What the backbone is worth").
+constexpr double kThreshold = 69.5;
 
 class Scores : public TrainingObserver {
  public:
   // The last validation evaluation (the run then scores its best checkpoint on the test split).
   void on_evaluation(const EvaluationResult& r, bool) override {
     std::lock_guard lock(mutex);
-    if (r.split == "validation") last = r;
+    (r.split == "validation" ? last : test) = r;
   }
   void on_parameters(const ParameterReport& r) override {
     std::lock_guard lock(mutex);
@@ -40,6 +41,7 @@ class Scores : public TrainingObserver {
   double last_loss = 0;   // and of the last
   std::mutex mutex;
   EvaluationResult last;
+  EvaluationResult test;  // the best checkpoint on the test split, at the end
   ParameterReport parameters;
 };
 
@@ -59,7 +61,7 @@ class TestPretrainedBackbone : public QObject {
     ExperimentTask sst2;
     sst2.glue = "sst2";
     sst2.max_validation = 300;
-    sst2.max_test = 300;  // the test split scored at the end: a sample of the official dev set
+    sst2.max_test = 872;  // the test split scored at the end: the whole official dev set
     c.tasks = {sst2};
     c.steps = kSteps;
     c.warmup_steps = 30;
@@ -73,6 +75,7 @@ class TestPretrainedBackbone : public QObject {
   struct Outcome {
     int64_t run = 0;
     double accuracy = 0;
+    double test_accuracy = 0;
     double first_loss = 0;
     double last_loss = 0;
     ParameterReport parameters;
@@ -86,6 +89,7 @@ class TestPretrainedBackbone : public QObject {
     Outcome o;
     o.run = launched.run;
     o.accuracy = scores->last.tasks.at(0).metrics.at("accuracy");
+    o.test_accuracy = scores->test.tasks.at(0).metrics.at("accuracy");
     o.parameters = scores->parameters;
     o.first_loss = scores->first_loss;
     o.last_loss = scores->last_loss;
@@ -102,15 +106,22 @@ class TestPretrainedBackbone : public QObject {
              std::string("BF16"));
   }
 
-  void hyperformer_pp_trains_on_the_frozen_pretrained_backbone() {
+  void hyperformer_pp_learns_on_the_frozen_pretrained_backbone_and_not_on_random_weights() {
     const ExperimentConfig c =
         sst2_run(std::string(ExperimentConfig::kBuiltinPretrainedBackbone), "pretrained");
     const Outcome o = train(c);
-    qInfo("frozen builtin:t5-mini, %lld steps: loss %.3f -> %.3f, SST-2 validation accuracy %.1f%%",
-          static_cast<long long>(kSteps), o.first_loss, o.last_loss, o.accuracy);
-    // Measured here: 14.7 over the first 10 steps, 0.28 over the last (the label and EOS tokens).
+    const Outcome random = train(
+        sst2_run("random:" + std::string(ExperimentConfig::kBuiltinPretrainedBackbone), "random"));
+    qInfo(
+        "frozen, %lld steps: builtin:t5-mini loss %.3f -> %.3f, SST-2 validation accuracy "
+        "%.1f%% (test %.1f%%); random weights of its shape loss %.3f -> %.3f, accuracy %.1f%% "
+        "(test %.1f%%)",
+        static_cast<long long>(kSteps), o.first_loss, o.last_loss, o.accuracy, o.test_accuracy,
+        random.first_loss, random.last_loss, random.accuracy, random.test_accuracy);
+    QVERIFY2(o.test_accuracy >= kThreshold, qPrintable(QString::number(o.test_accuracy)));
+    QVERIFY2(random.test_accuracy < kThreshold, qPrintable(QString::number(random.test_accuracy)));
     QVERIFY2(o.first_loss > 5.0, qPrintable(QString::number(o.first_loss)));
-    QVERIFY2(o.last_loss < 1.0, qPrintable(QString::number(o.last_loss)));
+    QVERIFY2(o.last_loss < 0.5, qPrintable(QString::number(o.last_loss)));
 
     // Only layer norms train in the backbone.
     QCOMPARE(o.parameters.trainable_backbone, o.parameters.parts.at("backbone.layer_norms"));
