@@ -1,13 +1,15 @@
 // Drives the real window offscreen through a shortened demo run: Start in the setup form, points
 // appear in the live plots (read back from the store), pause holds the step, resume goes on, stop
 // ends the run with a checkpoint; the status bar and the run list say "stopped" and the store
-// holds the run with its curves.
+// holds the run with its curves. Closing the window while a run trains asks first.
+#include <QApplication>
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTimer>
 
 #include "core/store/RunStoreReader.h"
 #include "tests/DemoTestConfig.h"
@@ -127,6 +129,53 @@ class TestUiLive : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 2, 60000);
     QCOMPARE(ended.at(1).at(1).toString(), QString("stopped"));
     QTRY_COMPARE_WITH_TIMEOUT(controller->state(), RunController::State::kIdle, 30000);
+  }
+
+  // Closing the window while a run trains asks first: Cancel keeps the window and the run going;
+  // "Stop and close" stops the run with a checkpoint and then closes.
+  void closing_during_a_run_asks_and_stops_with_a_checkpoint() {
+    QTemporaryDir dir;
+    const ExperimentConfig config = short_demo(dir, 400);
+    MainWindow window;
+    window.show();
+    window.setupForm()->setConfig(config);
+    RunController* controller = window.runController();
+    QSignalSpy started(controller, &RunController::runStarted);
+    QSignalSpy ended(controller, &RunController::runEnded);
+    QTest::mouseClick(window.setupForm()->findChild<QPushButton*>("start"), Qt::LeftButton);
+    QVERIFY(started.wait(60000));
+    const int64_t run = started.at(0).at(0).toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(controller->lastProgress().step >= 3, 60000);
+
+    // Answers the question the close raises, once it is shown; false if none came.
+    auto answer_with = [](const char* button, bool* asked) {
+      QTimer::singleShot(0, [button, asked] {
+        QTRY_VERIFY_WITH_TIMEOUT(QApplication::activeModalWidget() != nullptr, 10000);
+        QWidget* question = QApplication::activeModalWidget();
+        *asked = question->objectName() == "close_question";
+        if (auto* b = question->findChild<QPushButton*>(button)) b->click();
+      });
+    };
+    bool asked = false;
+    answer_with("close_cancel", &asked);
+    QVERIFY(!window.close());
+    QVERIFY(asked);
+    QVERIFY(window.isVisible());
+    QVERIFY(controller->busy());
+    const int64_t step = controller->lastProgress().step;
+    QTRY_VERIFY_WITH_TIMEOUT(controller->lastProgress().step > step, 30000);
+    QCOMPARE(ended.size(), 0);
+
+    asked = false;
+    answer_with("close_stop", &asked);
+    window.close();
+    QVERIFY(asked);
+    QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 1, 60000);
+    QCOMPARE(ended.at(0).at(1).toString(), QString("stopped"));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 30000);
+    const auto reader = RunStoreReader::open(config.store);
+    QCOMPARE(reader->run(run)->status, std::string("stopped"));
+    QVERIFY(!reader->checkpoints(run).empty());
   }
 
   // A run refused before it starts and a run that fails in its session both show their reason

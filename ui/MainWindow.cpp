@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
@@ -762,9 +763,30 @@ void MainWindow::save_settings() {
   settings.setValue("setup/config", QString::fromStdString(setup_->config().to_json().dump()));
 }
 
+bool MainWindow::confirm_stop_to_close() {
+  QMessageBox box(QMessageBox::Question, tr("A run is training"),
+                  tr("A run is training in this window. Stop it and close?"), QMessageBox::NoButton,
+                  this);
+  box.setObjectName("close_question");
+  box.setInformativeText(
+      tr("The run saves a checkpoint first; Resume under the runs continues it from there, on the "
+         "same curves. Runs started from the command line or by study workers go on."));
+  QPushButton* stop = box.addButton(tr("Stop and close"), QMessageBox::AcceptRole);
+  stop->setObjectName("close_stop");
+  QPushButton* cancel = box.addButton(QMessageBox::Cancel);
+  cancel->setObjectName("close_cancel");
+  box.setDefaultButton(cancel);
+  box.exec();
+  return box.clickedButton() == stop;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
   save_settings();
   if (controller_->busy()) {
+    if (!closing_ && !confirm_stop_to_close()) {
+      event->ignore();
+      return;
+    }
     // The run saves a checkpoint first; the window closes when it has ended, and stays usable
     // meanwhile (no waiting in the GUI thread).
     closing_ = true;

@@ -117,6 +117,8 @@ class MainWindow : public QMainWindow {
   void start_study_workers(const StudySpec& spec, const QStringList& options);
   void update_workers_state();
   void show_message(const QString& text);
+  // Closing while a run trains: asks whether to stop it (with a checkpoint) and close.
+  bool confirm_stop_to_close();
 
   SetupForm* setup_;
   LiveView* live_;
