@@ -84,6 +84,8 @@ class TestUiLive : public QObject {
     QVERIFY(window.statusText().startsWith("Paused"));
     QCOMPARE(pause->text(), QString("Resume"));
     const int64_t paused_at = controller->lastProgress().step;
+    QTRY_COMPARE_WITH_TIMEOUT(window.findChild<QLabel*>("run_numbers")->text(),
+                              QString("paused at step %1 of 400").arg(paused_at), 5000);
     QTest::qWait(700);
     QCOMPARE(controller->lastProgress().step, paused_at);
     QVERIFY(window.isEnabled());

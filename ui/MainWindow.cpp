@@ -335,6 +335,11 @@ void MainWindow::update_progress() {
   const TrainingProgress& p = controller_->lastProgress();
   progress_->setMaximum(static_cast<int>(std::max<int64_t>(p.total_steps, 1)));
   progress_->setValue(static_cast<int>(p.step));
+  if (p.paused) {
+    // A held run has no speed, time left or fresh loss to show, only where it stands.
+    run_numbers_->setText(tr("paused at step %1 of %2").arg(p.step).arg(p.total_steps));
+    return;
+  }
   QStringList parts;
   parts << tr("ETA %1").arg(duration_text(p.eta_seconds));
   parts << tr("%1 examples/s").arg(p.examples_per_second, 0, 'f', 1);
