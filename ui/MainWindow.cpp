@@ -253,6 +253,18 @@ void MainWindow::build_menus() {
   run->addAction(tr("S&top"), controller_, &RunController::stop);
   run->addAction(tr("&Clear the queue"), controller_, &RunController::clearQueue);
 
+  // Window-wide, so that a page's own tabs (Compare's) or a plot with focus do not stop the cycle.
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  auto cycle = [this](int by) {
+    pages_->setCurrentIndex((pages_->currentIndex() + by + pages_->count()) % pages_->count());
+  };
+  QAction* next = view->addAction(tr("&Next page"), QKeySequence(Qt::CTRL | Qt::Key_Tab), this,
+                                  [cycle] { cycle(1); });
+  QAction* previous =
+      view->addAction(tr("&Previous page"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backtab),
+                      this, [cycle] { cycle(-1); });
+  for (QAction* a : {next, previous}) a->setShortcutContext(Qt::WindowShortcut);
+
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Welcome…"), this, &MainWindow::showWelcome);
   help->addSeparator();
