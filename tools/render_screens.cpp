@@ -6,9 +6,11 @@
 // folder (nothing is downloaded; the rows are resources/catalog's). Run under Xvfb
 // (tools/render_screens.sh).
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QEventLoop>
+#include <QFile>
 #include <QListWidget>
 #include <QPixmap>
 #include <QScreen>
@@ -100,7 +102,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption size_option("size", "Window size, WIDTHxHEIGHT.", "size", "1280x800");
   const QCommandLineOption extra_option(
       "extra", "Also save the compare page's scores table and config diff.");
-  parser.addOptions({out_option, steps_option, size_option, extra_option});
+  const QCommandLineOption store_option(
+      "store",
+      "Render the pages from the first two runs of this run store (a copy of it is opened) "
+      "instead of training two short demo runs.",
+      "file");
+  parser.addOptions({out_option, steps_option, size_option, extra_option, store_option});
   parser.process(app);
   const QString out = parser.value(out_option);
   const QStringList size = parser.value(size_option).split('x');
@@ -139,30 +146,41 @@ int main(int argc, char** argv) {
   }
 
   std::vector<int64_t> runs;
-  try {
-    for (int64_t reduction : {8, 16}) {
-      std::printf("training demo run (reduction factor %lld)...\n",
-                  static_cast<long long>(reduction));
-      std::fflush(stdout);
-      hwb::LaunchedRun launched =
-          hwb::launch_run(screen_demo(dir, parser.value(steps_option).toLongLong(), reduction), {});
-      launched.session->wait();
-      if (launched.session->state() != hwb::TrainingSession::State::kFinished) {
-        std::fprintf(stderr, "demo run failed: %s\n", launched.session->error().c_str());
-        return 1;
-      }
-      runs.push_back(launched.run);
+  QString store = dir.filePath("runs.db");
+  if (parser.isSet(store_option)) {
+    // A copy, so that opening it (SQLite's -wal and -shm files) leaves the given file as it was.
+    if (!QFile::copy(parser.value(store_option), store)) {
+      std::fprintf(stderr, "cannot read the run store %s\n",
+                   qPrintable(parser.value(store_option)));
+      return 1;
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot train the demo run: %s\n", e.what());
-    return 1;
+    runs = {1, 2};
+  } else {
+    try {
+      for (int64_t reduction : {8, 16}) {
+        std::printf("training demo run (reduction factor %lld)...\n",
+                    static_cast<long long>(reduction));
+        std::fflush(stdout);
+        hwb::LaunchedRun launched = hwb::launch_run(
+            screen_demo(dir, parser.value(steps_option).toLongLong(), reduction), {});
+        launched.session->wait();
+        if (launched.session->state() != hwb::TrainingSession::State::kFinished) {
+          std::fprintf(stderr, "demo run failed: %s\n", launched.session->error().c_str());
+          return 1;
+        }
+        runs.push_back(launched.run);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cannot train the demo run: %s\n", e.what());
+      return 1;
+    }
   }
 
   hwb::MainWindow window;
   window.resize(size[0].toInt(), size[1].toInt());
   window.show();
-  if (!window.openStore(dir.filePath("runs.db"))) {
-    std::fprintf(stderr, "the window could not open the store it just trained into\n");
+  if (!window.openStore(store)) {
+    std::fprintf(stderr, "the window could not open the run store\n");
     return 1;
   }
   window.selectRun(runs.front());
@@ -175,6 +193,12 @@ int main(int argc, char** argv) {
   // Both runs ticked: their curves overlaid.
   if (auto* list = window.compareView()->findChild<QListWidget*>("run_list")) {
     for (int i = 0; i < list->count(); ++i) list->item(i)->setCheckState(Qt::Checked);
+  }
+  // The SST-2 validation accuracy where the runs have one: where two variants part, rather than
+  // the training loss, which every variant brings near zero alike.
+  if (auto* curves = window.compareView()->findChild<QComboBox*>("curve_combo")) {
+    const int sst2 = curves->findData(QStringLiteral("m\tvalidation\tsst2\taccuracy"));
+    if (sst2 >= 0) curves->setCurrentIndex(sst2);
   }
   window.showPage("compare");
   ok &= save(window, out, "compare");
