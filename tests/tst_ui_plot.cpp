@@ -88,6 +88,35 @@ class TestUiPlot : public QObject {
     QCOMPARE(toggled.size(), 2);
   }
 
+  // One evaluation is a single point: it must be drawn (a dot; a line through one point draws
+  // nothing) on an x range of some width around it, not 199.6 to 200.4.
+  void a_one_point_series_is_drawn_as_a_dot_on_a_sensible_range() {
+    CurvePlot plot;
+    plot.resize(400, 300);
+    plot.setSeries("sst2 accuracy", {200}, {55.0});
+    const QCPRange x = plot.customPlot()->xAxis->range();
+    QVERIFY2(x.lower <= 180 && x.upper >= 220,
+             qPrintable(QString("%1..%2").arg(x.lower).arg(x.upper)));
+    const QColor colour = plot.seriesColor("sst2 accuracy");
+    const QImage image = plot.customPlot()->toPixmap(400, 300).toImage();
+    int drawn = 0;
+    for (int py = 0; py < image.height(); ++py) {
+      for (int px = 0; px < image.width(); ++px) {
+        const QColor c = image.pixelColor(px, py);
+        drawn += std::abs(c.red() - colour.red()) + std::abs(c.green() - colour.green()) +
+                     std::abs(c.blue() - colour.blue()) <
+                 40;
+      }
+    }
+    QVERIFY2(drawn >= 9, qPrintable(QString::number(drawn)));  // a dot of 5 px across
+    // Dense series keep plain lines.
+    QVector<double> xs, ys;
+    for (int i = 0; i < 100; ++i) xs << i, ys << i * 0.5;
+    plot.setSeries("loss", xs, ys);
+    QCOMPARE(plot.customPlot()->graph(1)->scatterStyle().shape(), QCPScatterStyle::ssNone);
+    QCOMPARE(plot.customPlot()->graph(0)->scatterStyle().shape(), QCPScatterStyle::ssDisc);
+  }
+
   void smoothing_adds_a_debiased_moving_average() {
     CurvePlot plot;
     plot.setSeries("loss", {0, 1, 2}, {1.0, 3.0, 5.0});

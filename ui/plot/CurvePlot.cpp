@@ -29,6 +29,9 @@ constexpr int kRangeSettleMs = 150;
 
 // Above this many points a series is drawn with one-pixel pens (see apply_style).
 constexpr int kDensePoints = 5000;
+// Up to this many points a series also gets a dot at each: a line through one or two points is
+// invisible or looks like a trend, and evaluations come a few at a time.
+constexpr int kSparsePoints = 30;
 
 QString format_number(double v) {
   if (std::isnan(v)) return QStringLiteral("NaN");
@@ -298,6 +301,9 @@ void CurvePlot::apply_style(Series& s) {
   QColor raw = s.colour;
   if (s.smooth) raw.setAlpha(70);
   s.raw->setPen(QPen(raw, dense ? 1.0 : 1.5));
+  s.raw->setScatterStyle(s.raw->data()->size() <= kSparsePoints
+                             ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5)
+                             : QCPScatterStyle(QCPScatterStyle::ssNone));
   if (s.smooth) s.smooth->setPen(QPen(s.colour, dense ? 1.0 : 2.0));
 }
 
@@ -387,7 +393,9 @@ void CurvePlot::fit_axes() {
   }
   if (found_x) {
     // A small margin keeps markers at the first and last point (evaluation dots) whole.
-    const double pad = x_range.size() > 0 ? x_range.size() * 0.02 : 0.5;
+    // One x value (a single evaluation) gets a tenth of itself either side, not half a step.
+    const double pad =
+        x_range.size() > 0 ? x_range.size() * 0.02 : std::max(1.0, std::abs(x_range.lower) * 0.1);
     plot_->xAxis->setRange(QCPRange(x_range.lower - pad, x_range.upper + pad));
   }
   if (found_y) {
