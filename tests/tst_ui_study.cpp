@@ -33,6 +33,14 @@ class TestUiStudy : public QObject {
   std::filesystem::path path(const std::string& name) const {
     return std::filesystem::path(dir_.path().toStdString()) / name;
   }
+  // The demo cut to six steps with two evaluations: a whole study of it trains in seconds.
+  static ExperimentConfig study_base(const std::filesystem::path& store) {
+    ExperimentConfig base = hwb::test::short_demo(store, 8);
+    base.steps = 6;
+    base.warmup_steps = 1;
+    base.eval_every = 3;
+    return base;
+  }
 
  private Q_SLOTS:
   void initTestCase() { hwb::test::use_own_settings("tst_ui_study"); }
@@ -70,10 +78,7 @@ class TestUiStudy : public QObject {
     MainWindow window;
     window.resize(1024, 700);
     window.show();
-    ExperimentConfig base = hwb::test::short_demo(path("study.db"), 8);
-    base.steps = 6;
-    base.warmup_steps = 1;
-    base.eval_every = 3;
+    const ExperimentConfig base = study_base(path("study.db"));
     window.setupForm()->setConfig(base);
     StudyView* view = window.studyView();
     view->setStudyName("seeds");
@@ -126,10 +131,7 @@ class TestUiStudy : public QObject {
   void workers_train_the_grid_in_processes() {
     MainWindow window;
     window.setCommandLinePath(HWB_CLI_PATH);
-    ExperimentConfig base = hwb::test::short_demo(path("workers.db"), 8);
-    base.steps = 6;
-    base.warmup_steps = 1;
-    base.eval_every = 3;
+    const ExperimentConfig base = study_base(path("workers.db"));
     window.setupForm()->setConfig(base);
     StudyView* view = window.studyView();
     view->setStudyName("workers");

@@ -12,7 +12,6 @@
 
 #include "core/store/RunStoreReader.h"
 #include "ui/plot/CurvePlot.h"
-#include "ui/plot/QCustomPlotInclude.h"
 
 namespace hwb {
 namespace {
@@ -161,13 +160,8 @@ void LiveView::load_metrics() {
     curves[name].first << static_cast<double>(m.step);
     curves[name].second << m.value;
   }
+  // Evaluations are few and far apart: CurvePlot draws a dot at each point of a sparse series.
   for (const auto& [name, xy] : curves) metrics_->setSeries(name, xy.first, xy.second);
-  // Evaluations are few and far apart: a dot at each, so the first one shows before there is a
-  // line.
-  QCustomPlot* plot = metrics_->customPlot();
-  for (int i = 0; i < plot->graphCount(); ++i) {
-    plot->graph(i)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
-  }
 }
 
 void LiveView::refresh() {
