@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "core/store/RunStoreReader.h"
 #include "core/train/RunLauncher.h"
 #include "ui/MainWindow.h"
 #include "ui/WelcomeDialog.h"
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
       "extra", "Also save the compare page's scores table and config diff.");
   const QCommandLineOption store_option(
       "store",
-      "Render the pages from the first two runs of this run store (a copy of it is opened) "
+      "Render the pages from the runs of this run store (a copy of it is opened; the first "
+      "selected, all compared) "
       "instead of training two short demo runs.",
       "file");
   parser.addOptions({out_option, steps_option, size_option, extra_option, store_option});
@@ -154,7 +156,18 @@ int main(int argc, char** argv) {
                    qPrintable(parser.value(store_option)));
       return 1;
     }
-    runs = {1, 2};
+    try {
+      for (const hwb::RunInfo& r : hwb::RunStoreReader::open(store.toStdString())->runs())
+        runs.push_back(r.id);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cannot read the run store: %s\n", e.what());
+      return 1;
+    }
+    if (runs.empty()) {
+      std::fprintf(stderr, "the run store %s holds no run\n",
+                   qPrintable(parser.value(store_option)));
+      return 1;
+    }
   } else {
     try {
       for (int64_t reduction : {8, 16}) {

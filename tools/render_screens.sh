@@ -2,7 +2,7 @@
 # Renders the workbench to PNG under a virtual X server: the first start (the welcome, Models and
 # data on an empty download folder) and its pages from two real short demo runs.
 #   tools/render_screens.sh [output folder] [hwb-render-screens options: --steps N, --size WxH,
-#     --extra, --store FILE (the pages from the first two runs of FILE instead of two short runs)]
+#     --extra, --store FILE (the pages from the runs of FILE instead of two short runs)]
 # Needs the GUI build (ninja -C build hwb-render-screens) and xvfb-run (Debian: xvfb xauth).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
